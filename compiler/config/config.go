@@ -65,7 +65,7 @@ func Find(dir string) (*Config, error) {
 
 // Target decodes the section of one target into out (a pointer to a struct
 // with yaml tags holding the defaults). A missing section leaves out as it
-// is. Unknown keys are an error, so typos do not pass silently.
+// is.
 func (c *Config) Target(name string, out any) error {
 	if c == nil {
 		return nil
