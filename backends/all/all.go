@@ -1,0 +1,25 @@
+// Package all is the registry of targets: one line per target package. There
+// is no init() self-registration; adding a target means adding its package
+// and one line here.
+package all
+
+import (
+	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/compiler/config"
+)
+
+// Targets returns every target, configured from cfg, in a stable order.
+func Targets(cfg *config.Config) ([]backends.Backend, error) {
+	var out []backends.Backend
+	for _, mk := range registry {
+		b, err := mk(cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// registry lists each target's constructor. Keep one line per target.
+var registry = []func(cfg *config.Config) (backends.Backend, error){}
