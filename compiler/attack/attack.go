@@ -1,0 +1,252 @@
+// Package attack is sigforge's built-in MITRE ATT&CK® Enterprise catalog
+// (tactics, techniques and sub-techniques, generated from MITRE's data, see
+// catalog_gen.go for the release and attribution) and the mapping of a
+// rule's attack.* tags to the tactic → technique → sub-technique tree that
+// Kibana's "threat" field and the pack's metadata use.
+//
+// Tags are Sigma's: tactics by their short name (attack.defense-evasion),
+// techniques and sub-techniques by lower-case ID (attack.t1578,
+// attack.t1578.002). Groups, software, data sources, mitigations and assets
+// (attack.g0016, attack.s0002, attack.ds0005, attack.m1047, attack.a0001)
+// are well-formed references the catalog does not list.
+//
+// ATT&CK v19 split the Defense Evasion tactic into Stealth and Defense
+// Impairment and assigned new technique IDs (T1685 onwards); SigmaHQ's rules
+// already use them. Those tags are known here as Newer: accepted (the
+// validator warns), but not mapped into the threat tree, since the
+// catalog's release does not define them.
+package attack
+
+//go:generate go run ./internal/gen -dir ../../../shared/corpus/mitre-attack -out catalog_gen.go
+
+import (
+	"cmp"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/sigforge/sigforge/compiler/ir"
+)
+
+// Tactic is an ATT&CK tactic.
+type Tactic struct {
+	ID        string // TA0005
+	ShortName string // defense-evasion
+	Name      string // Defense Evasion
+	Reference string
+}
+
+// Technique is an ATT&CK technique or sub-technique.
+type Technique struct {
+	ID         string   // T1578 or T1578.002
+	Name       string   // the technique's own name (sub-techniques without the parent's)
+	Parent     string   // T1578 for T1578.002; "" for techniques
+	Tactics    []string // tactic short names
+	Reference  string
+	Deprecated bool
+	Revoked    bool
+	RevokedBy  string // the replacing ID of a revoked technique
+}
+
+// Active reports whether the technique is neither deprecated nor revoked.
+func (t *Technique) Active() bool { return !t.Deprecated && !t.Revoked }
+
+var (
+	indexOnce   sync.Once
+	tacticIndex map[string]*Tactic
+	techIndex   map[string]*Technique
+	tacticOrder map[string]int
+)
+
+func index() {
+	indexOnce.Do(func() {
+		tacticIndex = make(map[string]*Tactic, len(tactics))
+		tacticOrder = make(map[string]int, len(tactics))
+		for i := range tactics {
+			tacticIndex[tactics[i].ShortName] = &tactics[i]
+			tacticOrder[tactics[i].ShortName] = i
+		}
+		techIndex = make(map[string]*Technique, len(techniques))
+		for i := range techniques {
+			techIndex[techniques[i].ID] = &techniques[i]
+		}
+	})
+}
+
+// Tactics returns the catalog's tactics in matrix order.
+func Tactics() []Tactic { return slices.Clone(tactics) }
+
+// LookupTactic finds a tactic by short name (defense-evasion).
+func LookupTactic(shortName string) (*Tactic, bool) {
+	index()
+	t, ok := tacticIndex[shortName]
+	return t, ok
+}
+
+// LookupTechnique finds a technique or sub-technique by ID, in any case
+// (T1578.002, t1578.002).
+func LookupTechnique(id string) (*Technique, bool) {
+	index()
+	t, ok := techIndex[strings.ToUpper(id)]
+	return t, ok
+}
+
+// Current follows the revoked-by chain of a technique to the technique that
+// replaces it today; an active or deprecated technique is its own current
+// form.
+func Current(t *Technique) *Technique {
+	for seen := 0; t.Revoked && t.RevokedBy != "" && seen < 10; seen++ {
+		next, ok := LookupTechnique(t.RevokedBy)
+		if !ok {
+			break
+		}
+		t = next
+	}
+	return t
+}
+
+// newerTactics are tactic short names introduced after the catalog's
+// release (ATT&CK v19's split of Defense Evasion).
+var newerTactics = map[string]bool{"stealth": true, "defense-impairment": true}
+
+// newerTechniques are technique IDs assigned after the catalog's release
+// that published rules already use (ATT&CK v19: the successors of T1562
+// Impair Defenses and related techniques). Their names and tactics are not
+// in the catalog.
+var newerTechniques = map[string]bool{
+	"T1685": true, "T1685.001": true, "T1685.002": true, "T1685.003": true, "T1685.004": true,
+	"T1685.005": true, "T1685.006": true,
+	"T1686": true, "T1686.001": true, "T1686.002": true, "T1686.003": true,
+	"T1687": true, "T1688": true, "T1689": true, "T1690": true,
+}
+
+// TagKind says what an attack.* tag names.
+type TagKind int
+
+const (
+	TagInvalid   TagKind = iota // not a well-formed ATT&CK reference
+	TagTactic                   // a tactic of the catalog
+	TagTechnique                // a technique or sub-technique of the catalog
+	TagOther                    // group, software, data source, mitigation, asset, campaign
+	TagUnknown                  // well-formed tactic/technique reference the catalog does not know
+	TagNewer                    // introduced after the catalog's release (see package doc)
+)
+
+var (
+	techniqueTag = regexp.MustCompile(`^t\d{4}(\.\d{3})?$`)
+	otherTag     = regexp.MustCompile(`^(g|s|ds|m|a|c|da|dc|det|an)\d{4}$`)
+	tacticTag    = regexp.MustCompile(`^[a-z]+(-[a-z]+)*$`)
+)
+
+// ClassifyTag classifies the part after "attack." of a tag and returns the
+// catalog entry it names, if any (*Tactic or *Technique).
+func ClassifyTag(name string) (TagKind, any) {
+	switch {
+	case techniqueTag.MatchString(name):
+		if t, ok := LookupTechnique(name); ok {
+			return TagTechnique, t
+		}
+		if newerTechniques[strings.ToUpper(name)] {
+			return TagNewer, nil
+		}
+		return TagUnknown, nil
+	case otherTag.MatchString(name):
+		return TagOther, nil
+	case tacticTag.MatchString(name):
+		if t, ok := LookupTactic(name); ok {
+			return TagTactic, t
+		}
+		if newerTactics[name] {
+			return TagNewer, nil
+		}
+		return TagUnknown, nil
+	}
+	return TagInvalid, nil
+}
+
+// Threat resolves a rule's tags to the ATT&CK tree.
+//
+// Every technique tag is placed under each tactic tag of the rule that the
+// technique belongs to in the catalog; a technique none of whose tactics
+// the rule names is placed under its own first catalog tactic, so that no
+// tagged technique is dropped. Sub-techniques are nested under their parent
+// technique (which is listed even when not tagged itself). Revoked IDs are
+// replaced by their current successor. Tactic tags without techniques are
+// listed with none. Tactics come in matrix order, techniques and
+// sub-techniques by ID. Tags the catalog does not define are ignored.
+func Threat(tags []string) []ir.Tactic {
+	index()
+	ruleTactics := map[string]bool{}
+	var techs []*Technique
+	for _, tag := range tags {
+		name, ok := strings.CutPrefix(strings.ToLower(tag), "attack.")
+		if !ok {
+			continue
+		}
+		switch kind, e := ClassifyTag(name); kind {
+		case TagTactic:
+			ruleTactics[e.(*Tactic).ShortName] = true
+		case TagTechnique:
+			techs = append(techs, Current(e.(*Technique)))
+		}
+	}
+	// tactic short name → parent technique ID → sub-technique IDs
+	tree := map[string]map[string]map[string]bool{}
+	add := func(tactic, parent, sub string) {
+		if tree[tactic] == nil {
+			tree[tactic] = map[string]map[string]bool{}
+		}
+		if tree[tactic][parent] == nil {
+			tree[tactic][parent] = map[string]bool{}
+		}
+		if sub != "" {
+			tree[tactic][parent][sub] = true
+		}
+	}
+	for _, t := range techs {
+		parent, sub := t.ID, ""
+		if t.Parent != "" {
+			parent, sub = t.Parent, t.ID
+		}
+		placed := false
+		for _, tac := range t.Tactics {
+			if ruleTactics[tac] {
+				add(tac, parent, sub)
+				placed = true
+			}
+		}
+		if !placed && len(t.Tactics) > 0 {
+			if _, ok := tacticIndex[t.Tactics[0]]; ok {
+				add(t.Tactics[0], parent, sub)
+			}
+		}
+	}
+	for tac := range ruleTactics {
+		if tree[tac] == nil {
+			tree[tac] = map[string]map[string]bool{}
+		}
+	}
+	out := make([]ir.Tactic, 0, len(tree))
+	for short, parents := range tree {
+		tac := tacticIndex[short]
+		it := ir.Tactic{ID: tac.ID, Name: tac.Name, ShortName: tac.ShortName, Reference: tac.Reference}
+		for pid, subs := range parents {
+			p := techIndex[pid]
+			tech := ir.Technique{ID: pid}
+			if p != nil {
+				tech.Name, tech.Reference = p.Name, p.Reference
+			}
+			for sid := range subs {
+				s := techIndex[sid]
+				tech.Subtechniques = append(tech.Subtechniques, ir.Technique{ID: sid, Name: s.Name, Reference: s.Reference})
+			}
+			slices.SortFunc(tech.Subtechniques, func(a, b ir.Technique) int { return cmp.Compare(a.ID, b.ID) })
+			it.Techniques = append(it.Techniques, tech)
+		}
+		slices.SortFunc(it.Techniques, func(a, b ir.Technique) int { return cmp.Compare(a.ID, b.ID) })
+		out = append(out, it)
+	}
+	slices.SortFunc(out, func(a, b ir.Tactic) int { return cmp.Compare(tacticOrder[a.ShortName], tacticOrder[b.ShortName]) })
+	return out
+}

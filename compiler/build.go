@@ -1,0 +1,233 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/compiler/lower"
+	"github.com/sigforge/sigforge/compiler/sigma"
+	"github.com/sigforge/sigforge/compiler/source"
+	v "github.com/sigforge/sigforge/compiler/validate"
+)
+
+type input struct {
+	name string
+	data []byte
+}
+
+// entry is one document of the loaded set on its way to the intermediate
+// form.
+type entry struct {
+	doc    *sigma.Document
+	rule   *ir.Rule // rules and correlations
+	filter ir.Expr  // filters
+	ds     source.Diagnostics
+}
+
+func (e *entry) failed(strict bool) bool {
+	if strict {
+		return len(e.ds) > 0
+	}
+	return e.ds.HasErrors()
+}
+
+// build reads, lowers and links the documents of every input.
+func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
+	var ds source.Diagnostics
+	lopts := lower.Options{}
+	if opts.Config != nil {
+		lopts.Placeholders = opts.Config.Placeholders
+	}
+	set := &Set{Rules: []*ir.Rule{}}
+	var entries []*entry
+	for _, in := range inputs {
+		set.Files = append(set.Files, in.name)
+		docs, fileDS := sigma.Read(in.name, in.data)
+		ds = append(ds, fileDS...)
+		for _, d := range docs {
+			e := &entry{doc: d, ds: d.Problems}
+			var more source.Diagnostics
+			switch d.Kind {
+			case sigma.KindFilter:
+				if d.Filter != nil && d.Filter.Detection != nil {
+					e.filter, more = lower.Detection(d.Filter.Detection, lopts)
+				}
+			default:
+				e.rule, more = lower.Rule(d, lopts)
+			}
+			e.ds = append(e.ds, more...)
+			ds = append(ds, more...)
+			if d.Kind != sigma.KindFilter && opts.Strict {
+				more = strictChecks(d)
+				e.ds = append(e.ds, more...)
+				ds = append(ds, more...)
+			}
+			entries = append(entries, e)
+		}
+	}
+	l := &linker{entries: entries, strict: opts.Strict}
+	l.duplicates()
+	l.filters()
+	l.correlations()
+	ds = append(ds, l.ds...)
+	for _, e := range entries {
+		if e.rule != nil && !e.failed(opts.Strict) {
+			set.Rules = append(set.Rules, e.rule)
+		}
+	}
+	return set, ds
+}
+
+// linker checks and links documents across the loaded set.
+type linker struct {
+	entries []*entry
+	strict  bool
+	ds      source.Diagnostics
+}
+
+func (l *linker) report(e *entry, d *source.Diagnostic) {
+	e.ds = append(e.ds, d)
+	l.ds = append(l.ds, d)
+}
+
+// duplicates reports ids and names used by more than one document; the
+// first (in path order) keeps them.
+func (l *linker) duplicates() {
+	ids := map[string]*entry{}
+	names := map[string]*entry{}
+	for _, e := range l.entries {
+		d := e.doc
+		if d.ID != "" {
+			if first, ok := ids[d.ID]; ok {
+				l.report(e, &source.Diagnostic{Pos: d.ValuePos["id"], Code: v.DuplicateID,
+					Message: fmt.Sprintf("id %s is also the id of %q (%s)", d.ID, first.doc.Title, first.doc.Pos)})
+			} else {
+				ids[d.ID] = e
+			}
+		}
+		if d.Name != "" {
+			if first, ok := names[d.Name]; ok {
+				l.report(e, &source.Diagnostic{Pos: d.ValuePos["name"], Code: v.DuplicateID,
+					Message: fmt.Sprintf("name %q is also the name of %q (%s)", d.Name, first.doc.Title, first.doc.Pos)})
+			} else {
+				names[d.Name] = e
+			}
+		}
+	}
+}
+
+// lookup finds a rule or correlation by id or name.
+func (l *linker) lookup(ref string) *entry {
+	for _, e := range l.entries {
+		if e.doc.Kind != sigma.KindFilter && (e.doc.ID == ref || e.doc.Name == ref) {
+			return e
+		}
+	}
+	return nil
+}
+
+// filters applies every filter to the rules it selects.
+func (l *linker) filters() {
+	for _, f := range l.entries {
+		if f.doc.Kind != sigma.KindFilter || f.filter == nil || f.failed(l.strict) {
+			continue
+		}
+		fd := f.doc.Filter
+		targets := map[*entry]bool{}
+		for i, ref := range fd.Rules {
+			t := l.lookup(ref)
+			if t == nil {
+				l.report(f, &source.Diagnostic{Pos: fd.RulesPos[i], Code: v.FilterNoMatch, Severity: source.Warning,
+					Message: fmt.Sprintf("filter names rule %q, which is not loaded", ref)})
+				continue
+			}
+			targets[t] = true
+		}
+		for _, e := range l.entries {
+			if e.rule == nil || e.rule.IsCorrelation() || e.rule.Detection == nil {
+				continue
+			}
+			if len(fd.Rules) > 0 && !targets[e] {
+				continue
+			}
+			if !logsourceContains(f.doc.Logsource, e.doc.Logsource) {
+				continue
+			}
+			e.rule.Detection = &ir.And{Pos: e.rule.Detection.Position(), Args: []ir.Expr{e.rule.Detection, f.filter}}
+		}
+	}
+}
+
+// logsourceContains reports whether a rule's logsource is contained in a
+// filter's: every category, product and service the filter names is the
+// rule's too.
+func logsourceContains(filter, rule ir.Logsource) bool {
+	eq := func(f, r string) bool { return f == "" || strings.EqualFold(f, r) }
+	return eq(filter.Category, rule.Category) && eq(filter.Product, rule.Product) && eq(filter.Service, rule.Service)
+}
+
+// correlations resolves the rules every correlation references.
+func (l *linker) correlations() {
+	for _, e := range l.entries {
+		if e.rule == nil || !e.rule.IsCorrelation() || e.doc.Correlation == nil {
+			continue
+		}
+		c := e.doc.Correlation
+		refs := map[string]*entry{}
+		for i, ref := range c.Rules {
+			t := l.lookup(ref)
+			switch {
+			case t == nil:
+				l.report(e, &source.Diagnostic{Pos: c.RulesPos[i], Code: v.UnknownRuleRef,
+					Message: fmt.Sprintf("correlation references rule %q, which is not loaded (rules are named by id or name)", ref)})
+			case t == e:
+				l.report(e, &source.Diagnostic{Pos: c.RulesPos[i], Code: v.BadCorrelation,
+					Message: "a correlation cannot reference itself"})
+			case t.failed(l.strict):
+				l.report(e, &source.Diagnostic{Pos: c.RulesPos[i], Code: v.UnknownRuleRef,
+					Message: fmt.Sprintf("correlation references rule %q, which has errors", ref)})
+			default:
+				e.rule.Correlation.Rules = append(e.rule.Correlation.Rules, t.rule)
+				refs[t.doc.ID] = t
+				refs[t.doc.Name] = t
+			}
+		}
+		for alias, m := range c.Aliases {
+			for ref := range m {
+				if refs[ref] == nil && !contains(c.Rules, ref) {
+					l.report(e, &source.Diagnostic{Pos: c.Pos, Code: v.BadCorrelation,
+						Message: fmt.Sprintf("alias %q maps rule %q, which the correlation does not reference", alias, ref)})
+				}
+			}
+		}
+	}
+	// A chain of correlations must not loop.
+	for _, e := range l.entries {
+		if e.rule != nil && e.rule.IsCorrelation() && loops(e.rule, e.rule, 0) {
+			l.report(e, &source.Diagnostic{Pos: e.doc.Correlation.Pos, Code: v.BadCorrelation,
+				Message: "correlation chain references itself"})
+		}
+	}
+}
+
+func loops(start, r *ir.Rule, depth int) bool {
+	if depth > 64 {
+		return true
+	}
+	for _, x := range r.Correlation.Rules {
+		if x == start || (x.IsCorrelation() && loops(start, x, depth+1)) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,330 @@
+package lower
+
+import (
+	"strings"
+
+	"github.com/sigforge/sigforge/compiler/attack"
+	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/compiler/sigma"
+	"github.com/sigforge/sigforge/compiler/sigma/condition"
+	"github.com/sigforge/sigforge/compiler/source"
+	v "github.com/sigforge/sigforge/compiler/validate"
+)
+
+// Options configure lowering.
+type Options struct {
+	// Placeholders are the values of %name% placeholders for |expand.
+	Placeholders map[string][]string
+}
+
+type lowerer struct {
+	opts Options
+	ds   source.Diagnostics
+}
+
+// Rule lowers a detection rule or the metadata of a correlation rule (its
+// Correlation.Rules are left for the loader to resolve). Filters are
+// lowered with Detection.
+func Rule(d *sigma.Document, opts Options) (*ir.Rule, source.Diagnostics) {
+	l := &lowerer{opts: opts}
+	r := &ir.Rule{
+		Pos: d.Pos, File: d.File,
+		ID: d.ID, Name: d.Name, Title: d.Title, Description: d.Description,
+		Status: d.Status, Level: d.Level, Author: d.Author, License: d.License,
+		Date: d.Date, Modified: d.Modified, Taxonomy: d.Taxonomy,
+		References: d.References, Tags: d.Tags, FalsePositives: d.FalsePositives,
+		Fields: d.Fields, Scope: d.Scope, Related: d.Related, Logsource: d.Logsource,
+		Custom: d.Custom,
+	}
+	r.Meta = Meta(d)
+	switch {
+	case d.Correlation != nil:
+		c := d.Correlation
+		r.Correlation = &ir.Correlation{
+			Type: c.Type, GroupBy: c.GroupBy, Aliases: c.Aliases,
+			Timespan: c.Timespan, Condition: c.Condition, Generate: d.Generate,
+		}
+	case d.Detection != nil:
+		r.Detection = l.detection(d.Detection)
+	}
+	return r, l.ds
+}
+
+// Meta is the pack metadata of a document with its defaults: severity
+// from level (informational and none → low), risk score from severity,
+// and the ATT&CK tree from the tags.
+func Meta(d *sigma.Document) ir.Meta {
+	m := ir.Meta{Severity: d.Severity, Guide: d.Guide, AlertFields: d.AlertFields}
+	if m.Severity == "" {
+		m.Severity = v.SeverityFromLevel(d.Level)
+	}
+	if d.RiskScore != nil {
+		m.RiskScore = *d.RiskScore
+	} else {
+		m.RiskScore = v.RiskFromSeverity(m.Severity)
+	}
+	m.Threat = attack.Threat(d.Tags)
+	return m
+}
+
+// Detection lowers a detection section (of a rule or a filter) to one
+// expression; nil when it has errors.
+func Detection(det *sigma.Detection, opts Options) (ir.Expr, source.Diagnostics) {
+	l := &lowerer{opts: opts}
+	return l.detection(det), l.ds
+}
+
+func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
+	errs := len(l.ds)
+	searches := make(map[string]ir.Expr, len(det.Searches))
+	for _, s := range det.Searches {
+		if e := l.search(s); e != nil {
+			searches[s.Name] = e
+		}
+	}
+	used := map[string]bool{}
+	var conds []ir.Expr
+	for _, c := range det.Conditions {
+		node, err := condition.Parse(c.Value, source.Pos{}, condition.Plain)
+		if err != nil {
+			d, ok := err.(*source.Diagnostic)
+			if !ok {
+				l.ds.Add(c.Pos, v.ConditionSyntax, "condition: %v", err)
+				continue
+			}
+			dd := *d
+			dd.Pos = c.PosAtLineCol(d.Pos.Line, d.Pos.Col)
+			dd.Code = v.ConditionSyntax
+			l.ds = append(l.ds, &dd)
+			continue
+		}
+		if e := l.condition(node, c, det, searches, used); e != nil {
+			conds = append(conds, e)
+		}
+	}
+	for _, s := range det.Searches {
+		if !used[s.Name] {
+			l.ds.Warn(s.Pos, v.UnusedSearch, "search %q is not used by the condition", s.Name)
+		}
+	}
+	if hasErrorsSince(l.ds, errs) {
+		return nil
+	}
+	switch len(conds) {
+	case 0:
+		return nil
+	case 1:
+		return conds[0]
+	}
+	return &ir.Or{Pos: det.Conditions[0].Pos, Args: conds}
+}
+
+func hasErrorsSince(ds source.Diagnostics, n int) bool {
+	return ds[n:].HasErrors()
+}
+
+// condition lowers a parsed condition; positions in it are relative to the
+// condition text and are mapped to the file through c.
+func (l *lowerer) condition(n condition.Node, c *sigma.Text, det *sigma.Detection, searches map[string]ir.Expr, used map[string]bool) ir.Expr {
+	pos := func(p source.Pos) source.Pos { return c.PosAtLineCol(p.Line, p.Col) }
+	switch n := n.(type) {
+	case *condition.Ident:
+		used[n.Name] = true
+		e, ok := searches[n.Name]
+		if !ok {
+			if det.Search(n.Name) == nil {
+				l.ds.Add(pos(n.Pos), v.UndefinedSearch, "condition uses %q, which detection does not define", n.Name)
+			}
+			return nil
+		}
+		return e
+	case *condition.Of:
+		var args []ir.Expr
+		matched := false
+		for _, s := range det.Searches {
+			if condition.MatchPattern(n.Pattern, s.Name) {
+				matched = true
+				used[s.Name] = true
+				if e, ok := searches[s.Name]; ok {
+					args = append(args, e)
+				}
+			}
+		}
+		if !matched {
+			l.ds.Add(pos(n.Pos), v.UndefinedSearch, "condition pattern %q matches no search identifier", n.Pattern)
+			return nil
+		}
+		if len(args) == 0 {
+			return nil
+		}
+		if n.All {
+			return and(pos(n.Pos), args)
+		}
+		return or(pos(n.Pos), args)
+	case *condition.And:
+		args := l.conditionArgs(n.Args, c, det, searches, used)
+		if args == nil {
+			return nil
+		}
+		return and(pos(n.Pos), args)
+	case *condition.Or:
+		args := l.conditionArgs(n.Args, c, det, searches, used)
+		if args == nil {
+			return nil
+		}
+		return or(pos(n.Pos), args)
+	case *condition.Not:
+		arg := l.condition(n.Arg, c, det, searches, used)
+		if arg == nil {
+			return nil
+		}
+		return &ir.Not{Pos: pos(n.Pos), Arg: arg}
+	}
+	return nil
+}
+
+func (l *lowerer) conditionArgs(ns []condition.Node, c *sigma.Text, det *sigma.Detection, searches map[string]ir.Expr, used map[string]bool) []ir.Expr {
+	args := make([]ir.Expr, 0, len(ns))
+	failed := false
+	for _, a := range ns {
+		e := l.condition(a, c, det, searches, used)
+		if e == nil {
+			failed = true
+			continue
+		}
+		args = append(args, e)
+	}
+	if failed {
+		return nil
+	}
+	return args
+}
+
+// and builds an And, flattening nested Ands; one argument stands alone.
+func and(pos source.Pos, args []ir.Expr) ir.Expr {
+	if len(args) == 1 {
+		return args[0]
+	}
+	out := &ir.And{Pos: pos}
+	for _, a := range args {
+		if x, ok := a.(*ir.And); ok {
+			out.Args = append(out.Args, x.Args...)
+		} else {
+			out.Args = append(out.Args, a)
+		}
+	}
+	return out
+}
+
+// or builds an Or, flattening nested Ors; one argument stands alone.
+func or(pos source.Pos, args []ir.Expr) ir.Expr {
+	if len(args) == 1 {
+		return args[0]
+	}
+	out := &ir.Or{Pos: pos}
+	for _, a := range args {
+		if x, ok := a.(*ir.Or); ok {
+			out.Args = append(out.Args, x.Args...)
+		} else {
+			out.Args = append(out.Args, a)
+		}
+	}
+	return out
+}
+
+// search lowers a search identifier: an OR of its alternatives, each an
+// AND of its items.
+func (l *lowerer) search(s *sigma.Search) ir.Expr {
+	var alts []ir.Expr
+	failed := false
+	for _, a := range s.Alternatives {
+		var items []ir.Expr
+		for _, it := range a.Items {
+			e := l.item(it)
+			if e == nil {
+				failed = true
+				continue
+			}
+			items = append(items, e)
+		}
+		if len(items) > 0 {
+			alts = append(alts, and(a.Pos, items))
+		}
+	}
+	if failed || len(alts) == 0 {
+		return nil
+	}
+	return or(s.Pos, alts)
+}
+
+// expandValues replaces %name% placeholders when the item has |expand;
+// every value with placeholders becomes one value per combination of
+// their configured values. "\%" is a literal percent sign.
+func (l *lowerer) expandValues(it *sigma.Item, expand bool) ([]sigma.Value, bool) {
+	if !expand {
+		return it.Values, true
+	}
+	var out []sigma.Value
+	ok := true
+	for _, val := range it.Values {
+		if val.Kind != sigma.String {
+			out = append(out, val)
+			continue
+		}
+		texts := []string{""}
+		s := val.Text
+		found := false
+		for len(s) > 0 {
+			i := strings.IndexAny(s, `%\`)
+			if i < 0 {
+				texts = appendAll(texts, s)
+				break
+			}
+			if s[i] == '\\' {
+				if i+1 < len(s) && s[i+1] == '%' {
+					texts = appendAll(texts, s[:i]+"%")
+					s = s[i+2:]
+				} else {
+					texts = appendAll(texts, s[:i+1])
+					s = s[i+1:]
+				}
+				continue
+			}
+			j := strings.IndexByte(s[i+1:], '%')
+			if j < 0 {
+				texts = appendAll(texts, s)
+				break
+			}
+			name := s[i+1 : i+1+j]
+			found = true
+			vals, known := l.opts.Placeholders[name]
+			if !known || len(vals) == 0 {
+				l.ds.Add(val.Pos, v.Unresolved, "placeholder %%%s%% has no value; set placeholders.%s in the configuration", name, name)
+				ok = false
+				break
+			}
+			var next []string
+			for _, t := range texts {
+				for _, x := range vals {
+					next = append(next, t+s[:i]+x)
+				}
+			}
+			texts = next
+			s = s[i+2+j:]
+		}
+		if !found {
+			l.ds.Warn(val.Pos, v.BadModifier, "%s: expand, but the value has no %%placeholder%%", it.Key)
+		}
+		for _, t := range texts {
+			out = append(out, sigma.Value{Pos: val.Pos, Kind: sigma.String, Text: t})
+		}
+	}
+	return out, ok
+}
+
+func appendAll(texts []string, s string) []string {
+	for i := range texts {
+		texts[i] += s
+	}
+	return texts
+}

@@ -1,0 +1,359 @@
+package sigma
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/compiler/source"
+	v "github.com/sigforge/sigforge/compiler/validate"
+)
+
+// detection reads a detection section (or the body of a filter, whose
+// "rules" key the caller has removed).
+func (r *reader) detection(n *yaml.Node, what string) *Detection {
+	d := &Detection{Pos: r.pos(n)}
+	if n.Kind != yaml.MappingNode {
+		r.ds.Add(r.pos(n), v.BadField, "%s must be a map of search identifiers and a condition", what)
+		return d
+	}
+	hasCondition := false
+	for _, p := range r.pairs(n) {
+		k, val := p[0], p[1]
+		switch k.Value {
+		case "condition":
+			hasCondition = true
+			r.conditions(d, val)
+		case "timeframe":
+			r.ds.Warn(r.pos(k), v.BadField, "timeframe is Sigma v1 and ignored; write a correlation rule")
+		case "rules":
+			if what == "filter" {
+				continue
+			}
+			fallthrough
+		default:
+			if s := r.search(k, val); s != nil {
+				d.Searches = append(d.Searches, s)
+			}
+		}
+	}
+	if !hasCondition {
+		r.ds.Add(d.Pos, v.MissingField, "%s has no condition", what)
+	}
+	return d
+}
+
+func (r *reader) conditions(d *Detection, n *yaml.Node) {
+	add := func(e *yaml.Node) {
+		if e.Kind != yaml.ScalarNode || isNull(e) || strings.TrimSpace(e.Value) == "" {
+			r.ds.Add(r.pos(e), v.MissingField, "condition must be a non-empty string")
+			return
+		}
+		d.Conditions = append(d.Conditions, r.f.text(e))
+	}
+	if n.Kind == yaml.SequenceNode {
+		if len(n.Content) == 0 {
+			r.ds.Add(r.pos(n), v.MissingField, "condition list is empty")
+		}
+		for _, e := range n.Content {
+			add(deref(e))
+		}
+		return
+	}
+	add(n)
+}
+
+// search reads one search identifier.
+func (r *reader) search(k, n *yaml.Node) *Search {
+	s := &Search{Name: k.Value, Pos: r.pos(k)}
+	switch n.Kind {
+	case yaml.MappingNode:
+		if a := r.alternative(n); a != nil {
+			s.Alternatives = append(s.Alternatives, a)
+		}
+	case yaml.SequenceNode:
+		var kw *Item
+		for _, e := range n.Content {
+			e = deref(e)
+			switch {
+			case e.Kind == yaml.MappingNode:
+				kw = nil
+				if a := r.alternative(e); a != nil {
+					s.Alternatives = append(s.Alternatives, a)
+				}
+			case e.Kind == yaml.ScalarNode && !isNull(e):
+				if kw == nil {
+					kw = &Item{Pos: r.pos(e), List: true}
+					s.Alternatives = append(s.Alternatives, &Alternative{Pos: kw.Pos, Items: []*Item{kw}})
+				}
+				kw.Values = append(kw.Values, r.value(e))
+			default:
+				r.ds.Add(r.pos(e), v.BadSearch, "search %q: a list entry must be a map or a plain value, not a %s", s.Name, kindName(e))
+			}
+		}
+	case yaml.ScalarNode:
+		if !isNull(n) {
+			kw := &Item{Pos: r.pos(n), Values: []Value{r.value(n)}}
+			s.Alternatives = append(s.Alternatives, &Alternative{Pos: kw.Pos, Items: []*Item{kw}})
+		}
+	}
+	if len(s.Alternatives) == 0 {
+		r.ds.Add(s.Pos, v.BadSearch, "search %q is empty", s.Name)
+		return nil
+	}
+	return s
+}
+
+// alternative reads one map of field items.
+func (r *reader) alternative(n *yaml.Node) *Alternative {
+	a := &Alternative{Pos: r.pos(n)}
+	for _, p := range r.pairs(n) {
+		k, val := p[0], p[1]
+		it := &Item{Pos: r.pos(k), Key: k.Value}
+		parts := strings.Split(k.Value, "|")
+		it.Field = parts[0]
+		off := len(parts[0]) + 1
+		quote := 0
+		if k.Style == yaml.SingleQuotedStyle || k.Style == yaml.DoubleQuotedStyle {
+			quote = 1
+		}
+		for _, m := range parts[1:] {
+			mp := it.Pos
+			mp.Col += off + quote
+			it.Modifiers = append(it.Modifiers, Modifier{Name: m, Pos: mp})
+			off += len(m) + 1
+		}
+		switch {
+		case val.Kind == yaml.ScalarNode:
+			it.Values = []Value{r.value(val)}
+		case val.Kind == yaml.SequenceNode:
+			it.List = true
+			if len(val.Content) == 0 {
+				r.ds.Add(r.pos(val), v.BadSearch, "%s: empty value list", k.Value)
+				continue
+			}
+			for _, e := range val.Content {
+				e = deref(e)
+				if e.Kind != yaml.ScalarNode {
+					r.ds.Add(r.pos(e), v.BadSearch, "%s: a value must be a plain value, not a %s", k.Value, kindName(e))
+					continue
+				}
+				if isNull(e) {
+					r.ds.Add(r.pos(e), v.BadSearch, "%s: null cannot be one value of a list; write a separate selection with the field: null", k.Value)
+					continue
+				}
+				it.Values = append(it.Values, r.value(e))
+			}
+			if len(it.Values) == 0 {
+				continue
+			}
+		default:
+			r.ds.Add(r.pos(val), v.BadSearch, "%s: a value must be a plain value or a list of them, not a %s", k.Value, kindName(val))
+			continue
+		}
+		a.Items = append(a.Items, it)
+	}
+	if len(a.Items) == 0 {
+		return nil
+	}
+	return a
+}
+
+func (r *reader) value(n *yaml.Node) Value {
+	val := Value{Pos: r.pos(n), Text: n.Value}
+	switch n.Tag {
+	case "!!null":
+		val.Kind, val.Text = Null, ""
+	case "!!int":
+		val.Kind = Int
+	case "!!float":
+		val.Kind = Float
+	case "!!bool":
+		val.Kind = Bool
+	}
+	return val
+}
+
+var timespanRE = regexp.MustCompile(`^(\d+)([smhdwMy])$`)
+
+var timespanUnits = map[string]time.Duration{
+	"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
+	"w": 7 * 24 * time.Hour, "M": 2629746 * time.Second, "y": 31556952 * time.Second,
+}
+
+// ParseTimespan parses a correlation timespan: an integer and a unit, s, m,
+// h or d as the specification says, or w, M (month, 2,629,746 s) and y
+// (31,556,952 s) as pySigma also accepts.
+func ParseTimespan(s string) (time.Duration, bool) {
+	m := timespanRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	unit := timespanUnits[m[2]]
+	if err != nil || n <= 0 || n > int64(1<<62)/int64(unit) {
+		return 0, false
+	}
+	return time.Duration(n) * unit, true
+}
+
+var correlationTypes = []ir.CorrelationType{ir.EventCount, ir.ValueCount, ir.Temporal, ir.TemporalOrdered, ir.ValueSum, ir.ValueAvg, ir.ValuePercentile}
+
+var compareOps = []string{"gt", "gte", "lt", "lte", "eq", "neq"}
+
+func (r *reader) correlation(n *yaml.Node, generate *yaml.Node) *Correlation {
+	c := &Correlation{Pos: r.pos(n)}
+	if n.Kind != yaml.MappingNode {
+		r.ds.Add(c.Pos, v.BadCorrelation, "correlation must be a map with type, rules, timespan and condition")
+		return c
+	}
+	var condNode *yaml.Node
+	seen := map[string]bool{}
+	for _, p := range r.pairs(n) {
+		k, val := p[0], p[1]
+		seen[k.Value] = true
+		switch k.Value {
+		case "type":
+			s, _ := r.str("type", val)
+			c.Type = ir.CorrelationType(s)
+			if !slices.Contains(correlationTypes, c.Type) {
+				r.ds.Add(r.pos(val), v.BadCorrelation, "correlation type %q is not one of event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile", s)
+			}
+		case "rules":
+			c.Rules, c.RulesPos = r.strList("rules", val, true)
+			if len(c.Rules) == 0 {
+				r.ds.Add(r.pos(val), v.BadCorrelation, "correlation rules must name at least one rule")
+			}
+		case "group-by":
+			var pos []source.Pos
+			c.GroupBy, pos = r.strList("group-by", val, true)
+			r.checkUnique("group-by", c.GroupBy, pos)
+		case "timespan":
+			s, _ := r.str("timespan", val)
+			d, ok := ParseTimespan(s)
+			if !ok {
+				r.ds.Add(r.pos(val), v.BadCorrelation, "timespan %q is not a positive integer with a unit s, m, h, d, w, M or y (e.g. 15m)", s)
+			}
+			c.Timespan = d
+		case "condition":
+			condNode = val
+		case "aliases":
+			r.aliases(c, val)
+		default:
+			r.ds.Add(r.pos(k), v.BadCorrelation, "correlation has an unknown key %q", k.Value)
+		}
+	}
+	for _, key := range []string{"type", "rules", "timespan"} {
+		if !seen[key] {
+			r.ds.Add(c.Pos, v.MissingField, "correlation has no %s", key)
+		}
+	}
+	temporal := c.Type == ir.Temporal || c.Type == ir.TemporalOrdered
+	switch {
+	case condNode != nil:
+		r.threshold(c, condNode)
+	case temporal:
+		c.Condition.Compare = []ir.Comparison{{Op: "gte", Value: int64(len(c.Rules))}}
+	case c.Type != "":
+		r.ds.Add(c.Pos, v.MissingField, "a %s correlation needs a condition", c.Type)
+	}
+	for alias := range c.Aliases {
+		if !slices.Contains(c.GroupBy, alias) {
+			r.ds.Warn(c.Pos, v.BadCorrelation, "alias %q is not used in group-by", alias)
+		}
+	}
+	return c
+}
+
+func (r *reader) threshold(c *Correlation, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		r.ds.Add(r.pos(n), v.BadCorrelation, "correlation condition must be a map such as {gte: 10}")
+		return
+	}
+	valueType := c.Type == ir.ValueCount || c.Type == ir.ValueSum || c.Type == ir.ValueAvg || c.Type == ir.ValuePercentile
+	for _, p := range r.pairs(n) {
+		k, val := p[0], p[1]
+		switch {
+		case slices.Contains(compareOps, k.Value):
+			x, err := strconv.ParseInt(val.Value, 10, 64)
+			if val.Kind != yaml.ScalarNode || val.Tag != "!!int" || err != nil {
+				r.ds.Add(r.pos(val), v.BadCorrelation, "condition %s must be an integer", k.Value)
+				continue
+			}
+			c.Condition.Compare = append(c.Condition.Compare, ir.Comparison{Op: k.Value, Value: x})
+		case k.Value == "field":
+			fields, _ := r.strList("condition field", val, true)
+			if len(fields) != 1 {
+				r.ds.Add(r.pos(val), v.BadCorrelation, "condition field must name exactly one field")
+				continue
+			}
+			c.Condition.Field = fields[0]
+			if !valueType {
+				r.ds.Add(r.pos(k), v.BadCorrelation, "condition field only applies to value_count, value_sum, value_avg and value_percentile")
+			}
+		case k.Value == "percentile":
+			x, err := strconv.Atoi(val.Value)
+			if val.Tag != "!!int" || err != nil || x < 1 || x > 100 {
+				r.ds.Add(r.pos(val), v.BadCorrelation, "percentile must be an integer from 1 to 100")
+				continue
+			}
+			c.Condition.Percentile = x
+		default:
+			r.ds.Add(r.pos(k), v.BadCorrelation, "condition key %q is not one of gt, gte, lt, lte, eq, neq, field", k.Value)
+		}
+	}
+	if len(c.Condition.Compare) == 0 {
+		r.ds.Add(r.pos(n), v.BadCorrelation, "correlation condition needs at least one of gt, gte, lt, lte, eq, neq")
+	}
+	if valueType && c.Condition.Field == "" {
+		r.ds.Add(r.pos(n), v.BadCorrelation, "a %s correlation's condition needs a field", c.Type)
+	}
+	if c.Type == ir.ValuePercentile && c.Condition.Percentile == 0 {
+		r.ds.Add(r.pos(n), v.BadCorrelation, "a value_percentile correlation's condition needs a percentile")
+	}
+}
+
+func (r *reader) aliases(c *Correlation, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		r.ds.Add(r.pos(n), v.BadCorrelation, "aliases must map each alias to {rule: field}")
+		return
+	}
+	c.Aliases = map[string]map[string]string{}
+	for _, p := range r.pairs(n) {
+		if p[1].Kind != yaml.MappingNode {
+			r.ds.Add(r.pos(p[1]), v.BadCorrelation, "alias %q must map rule names to fields", p[0].Value)
+			continue
+		}
+		m := map[string]string{}
+		for _, q := range r.pairs(p[1]) {
+			if s, ok := r.str("alias field", q[1]); ok && s != "" {
+				m[q[0].Value] = s
+			}
+		}
+		c.Aliases[p[0].Value] = m
+	}
+}
+
+func (r *reader) filter(n *yaml.Node) *Filter {
+	f := &Filter{Pos: r.pos(n)}
+	if n.Kind != yaml.MappingNode {
+		r.ds.Add(f.Pos, v.BadField, "filter must be a map with rules, search identifiers and a condition")
+		return f
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Value == "rules" {
+			val := deref(n.Content[i+1])
+			if val.Kind == yaml.ScalarNode && val.Value == "any" {
+				break
+			}
+			f.Rules, f.RulesPos = r.strList("filter rules", val, true)
+		}
+	}
+	f.Detection = r.detection(n, "filter")
+	return f
+}

@@ -1,0 +1,409 @@
+package sigma
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/compiler/source"
+	v "github.com/sigforge/sigforge/compiler/validate"
+)
+
+// Read reads every YAML document of a rule file. name is the path used in
+// positions. Documents after a YAML syntax error are lost (YAML cannot
+// resynchronise); those before it are returned.
+func Read(name string, data []byte) ([]*Document, source.Diagnostics) {
+	f := newFile(name, data)
+	r := &reader{f: f}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			r.ds.Add(r.yamlErrorPos(err), v.YAMLSyntax, "%s", yamlMessage(err))
+			break
+		}
+		if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+			continue
+		}
+		body := root.Content[0]
+		if body.Kind == yaml.ScalarNode && body.Tag == "!!null" {
+			continue // an empty document, e.g. after a trailing "---"
+		}
+		start := len(r.ds)
+		if d := r.document(body, i); d != nil {
+			d.Problems = slices.Clone(r.ds[start:])
+			r.docs = append(r.docs, d)
+		}
+	}
+	return r.docs, r.ds
+}
+
+type reader struct {
+	f    *file
+	docs []*Document
+	ds   source.Diagnostics
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+
+// yamlErrorPos extracts the line from a yaml.v3 error ("yaml: line 7:
+// ..."); yaml.v3 does not report columns for syntax errors.
+func (r *reader) yamlErrorPos(err error) source.Pos {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	line := 1
+	if m != nil && m[1] != "" {
+		line, _ = strconv.Atoi(m[1])
+	}
+	line = min(max(line, 1), len(r.f.lineStarts))
+	return source.Pos{File: r.f.name, Line: line, Col: 1}
+}
+
+func yamlMessage(err error) string {
+	msg := yamlLineRE.ReplaceAllString(err.Error(), "")
+	return "YAML: " + strings.ReplaceAll(msg, "\n", "; ")
+}
+
+func (r *reader) pos(n *yaml.Node) source.Pos { return r.f.pos(n) }
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// pairs returns the key/value pairs of a map, reporting repeated keys.
+func (r *reader) pairs(n *yaml.Node) [][2]*yaml.Node {
+	out := make([][2]*yaml.Node, 0, len(n.Content)/2)
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			r.ds.Add(r.pos(k), v.BadField, "map key must be a scalar")
+			continue
+		}
+		if seen[k.Value] {
+			r.ds.Add(r.pos(k), v.DuplicateKey, "key %q is repeated", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		out = append(out, [2]*yaml.Node{k, val})
+	}
+	return out
+}
+
+// str reads a scalar as a string; ok is false (and a problem reported)
+// when the node is not a scalar. A null scalar gives "".
+func (r *reader) str(key string, n *yaml.Node) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		r.ds.Add(r.pos(n), v.BadField, "%s must be a string, not a %s", key, kindName(n))
+		return "", false
+	}
+	if isNull(n) {
+		return "", true
+	}
+	return n.Value, true
+}
+
+// strList reads a list of scalar strings. A single string is accepted as
+// a list of one when single is true.
+func (r *reader) strList(key string, n *yaml.Node, single bool) ([]string, []source.Pos) {
+	switch {
+	case isNull(n):
+		return nil, nil
+	case n.Kind == yaml.ScalarNode && single:
+		return []string{n.Value}, []source.Pos{r.pos(n)}
+	case n.Kind != yaml.SequenceNode:
+		r.ds.Add(r.pos(n), v.BadField, "%s must be a list of strings, not a %s", key, kindName(n))
+		return nil, nil
+	}
+	out := make([]string, 0, len(n.Content))
+	pos := make([]source.Pos, 0, len(n.Content))
+	for _, e := range n.Content {
+		e = deref(e)
+		if e.Kind != yaml.ScalarNode || isNull(e) {
+			r.ds.Add(r.pos(e), v.BadField, "%s must be a list of strings; this entry is a %s", key, kindName(e))
+			continue
+		}
+		out = append(out, e.Value)
+		pos = append(pos, r.pos(e))
+	}
+	return out, pos
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "map"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "null"
+		}
+		switch n.Tag {
+		case "!!int", "!!float":
+			return "number"
+		case "!!bool":
+			return "boolean"
+		}
+		return "string"
+	}
+	return "node"
+}
+
+var (
+	stringFields = map[string]func(d *Document) *string{
+		"title":       func(d *Document) *string { return &d.Title },
+		"id":          func(d *Document) *string { return &d.ID },
+		"name":        func(d *Document) *string { return &d.Name },
+		"status":      func(d *Document) *string { return &d.Status },
+		"description": func(d *Document) *string { return &d.Description },
+		"license":     func(d *Document) *string { return &d.License },
+		"author":      func(d *Document) *string { return &d.Author },
+		"date":        func(d *Document) *string { return &d.Date },
+		"modified":    func(d *Document) *string { return &d.Modified },
+		"taxonomy":    func(d *Document) *string { return &d.Taxonomy },
+		"level":       func(d *Document) *string { return &d.Level },
+		"severity":    func(d *Document) *string { return &d.Severity },
+		"investigation_guide": func(d *Document) *string {
+			return &d.Guide
+		},
+	}
+	listFields = map[string]func(d *Document) *[]string{
+		"references":     func(d *Document) *[]string { return &d.References },
+		"tags":           func(d *Document) *[]string { return &d.Tags },
+		"falsepositives": func(d *Document) *[]string { return &d.FalsePositives },
+		"fields":         func(d *Document) *[]string { return &d.Fields },
+		"scope":          func(d *Document) *[]string { return &d.Scope },
+		"alert_fields":   func(d *Document) *[]string { return &d.AlertFields },
+	}
+)
+
+func (r *reader) document(n *yaml.Node, index int) *Document {
+	d := &Document{File: r.f.name, Pos: r.pos(n), Index: index,
+		KeyPos: map[string]source.Pos{}, ValuePos: map[string]source.Pos{}}
+	if n.Kind != yaml.MappingNode {
+		r.ds.Add(d.Pos, v.BadField, "a rule document must be a map of fields, not a %s", kindName(n))
+		return nil
+	}
+	pairs := r.pairs(n)
+	nodes := map[string]*yaml.Node{}
+	for _, p := range pairs {
+		k, val := p[0], p[1]
+		nodes[k.Value] = val
+		d.KeyPos[k.Value] = r.pos(k)
+		d.ValuePos[k.Value] = r.pos(val)
+	}
+	switch {
+	case nodes["correlation"] != nil:
+		d.Kind = KindCorrelation
+	case nodes["filter"] != nil:
+		d.Kind = KindFilter
+	}
+	for _, p := range pairs {
+		k, val := p[0], p[1]
+		key := k.Value
+		if field, ok := stringFields[key]; ok {
+			if s, ok := r.str(key, val); ok {
+				*field(d) = s
+			}
+			continue
+		}
+		if field, ok := listFields[key]; ok {
+			list, pos := r.strList(key, val, key == "falsepositives" || key == "references")
+			*field(d) = list
+			if key == "tags" {
+				d.TagPos = pos
+			}
+			r.checkUnique(key, list, pos)
+			continue
+		}
+		switch key {
+		case "related":
+			r.related(d, val)
+		case "logsource":
+			r.logsource(d, val)
+		case "detection":
+			if d.Kind == KindRule {
+				d.Detection = r.detection(val, "detection")
+			} else {
+				r.ds.Add(r.pos(k), v.BadField, "a %s has no detection section", d.Kind)
+			}
+		case "correlation":
+			d.Correlation = r.correlation(val, nodes["generate"])
+		case "filter":
+			if d.Kind == KindFilter {
+				d.Filter = r.filter(val)
+			} else {
+				r.ds.Add(r.pos(k), v.BadField, "a correlation cannot also be a filter")
+			}
+		case "generate":
+			if val.Kind != yaml.ScalarNode || val.Tag != "!!bool" {
+				r.ds.Add(r.pos(val), v.BadField, "generate must be true or false")
+			} else {
+				d.Generate = val.Value == "true"
+			}
+		case "risk_score":
+			n, err := strconv.Atoi(val.Value)
+			if val.Kind != yaml.ScalarNode || val.Tag != "!!int" || err != nil || n < 0 || n > 100 {
+				r.ds.Add(r.pos(val), v.BadRiskScore, "risk_score must be an integer from 0 to 100")
+			} else {
+				d.RiskScore = &n
+			}
+		default:
+			var x any
+			if err := val.Decode(&x); err != nil {
+				r.ds.Add(r.pos(val), v.BadField, "custom field %s: %v", key, err)
+			}
+			if d.Custom == nil {
+				d.Custom = map[string]any{}
+			}
+			d.Custom[key] = x
+		}
+	}
+	r.checkFields(d)
+	return d
+}
+
+func (r *reader) checkUnique(key string, list []string, pos []source.Pos) {
+	seen := make(map[string]bool, len(list))
+	for i, s := range list {
+		if seen[s] {
+			code := v.BadField
+			switch key {
+			case "tags":
+				code = v.BadTag
+			case "alert_fields":
+				code = v.BadAlertField
+			}
+			r.ds.Add(pos[i], code, "%s lists %q twice", key, s)
+		}
+		seen[s] = true
+	}
+}
+
+// checkFields checks the values of the document's fields, and that the
+// fields its kind requires are there.
+func (r *reader) checkFields(d *Document) {
+	need := func(key string, present bool) {
+		if !present {
+			r.ds.Add(d.Pos, v.MissingField, "%s has no %s", d.Kind, key)
+		}
+	}
+	need("title", d.Title != "")
+	switch d.Kind {
+	case KindRule:
+		_, hasLog := d.KeyPos["logsource"]
+		need("logsource", hasLog)
+		need("detection", d.Detection != nil || d.KeyPos["detection"].IsValid())
+	case KindFilter:
+		_, hasLog := d.KeyPos["logsource"]
+		need("logsource", hasLog)
+	}
+	if d.ID != "" && !v.IsUUID(d.ID) {
+		r.ds.Add(d.ValuePos["id"], v.BadID, "id %q is not a UUID", d.ID)
+	}
+	if d.Status != "" && !slices.Contains(v.Statuses, d.Status) {
+		r.ds.Add(d.ValuePos["status"], v.BadStatus, "status %q is not one of %s", d.Status, strings.Join(v.Statuses, ", "))
+	}
+	if d.Level != "" && !slices.Contains(v.Levels, d.Level) {
+		r.ds.Add(d.ValuePos["level"], v.BadLevel, "level %q is not one of %s", d.Level, strings.Join(v.Levels, ", "))
+	}
+	if d.Severity != "" && !slices.Contains(v.Severities, d.Severity) {
+		r.ds.Add(d.ValuePos["severity"], v.BadSeverity, "severity %q is not one of %s", d.Severity, strings.Join(v.Severities, ", "))
+	}
+	for _, key := range []string{"date", "modified"} {
+		s := *stringFields[key](d)
+		if s != "" && !v.IsDate(s) {
+			r.ds.Add(d.ValuePos[key], v.BadDate, "%s %q is not a YYYY-MM-DD date", key, s)
+		}
+	}
+	for i, t := range d.Tags {
+		v.Tag(t, d.TagPos[i], &r.ds)
+	}
+	for _, f := range d.AlertFields {
+		if !v.IsFieldPath(f) {
+			r.ds.Add(d.ValuePos["alert_fields"], v.BadAlertField, "alert_fields entry %q is not a field path", f)
+		}
+	}
+}
+
+func (r *reader) related(d *Document, n *yaml.Node) {
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		r.ds.Add(r.pos(n), v.BadField, "related must be a list of {id, type} maps")
+		return
+	}
+	for _, e := range n.Content {
+		e = deref(e)
+		if e.Kind != yaml.MappingNode {
+			r.ds.Add(r.pos(e), v.BadField, "related entry must be a map with id and type")
+			continue
+		}
+		var rel ir.Related
+		for _, p := range r.pairs(e) {
+			switch p[0].Value {
+			case "id":
+				rel.ID, _ = r.str("related id", p[1])
+				if !v.IsUUID(rel.ID) {
+					r.ds.Add(r.pos(p[1]), v.BadID, "related id %q is not a UUID", rel.ID)
+				}
+			case "type":
+				rel.Type, _ = r.str("related type", p[1])
+				if !slices.Contains(v.RelatedTypes, rel.Type) {
+					r.ds.Add(r.pos(p[1]), v.BadField, "related type %q is not one of %s", rel.Type, strings.Join(v.RelatedTypes, ", "))
+				}
+			default:
+				r.ds.Add(r.pos(p[0]), v.BadField, "related entry has an unknown key %q", p[0].Value)
+			}
+		}
+		if rel.ID == "" || rel.Type == "" {
+			r.ds.Add(r.pos(e), v.MissingField, "related entry needs both id and type")
+		}
+		d.Related = append(d.Related, rel)
+	}
+}
+
+func (r *reader) logsource(d *Document, n *yaml.Node) {
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		r.ds.Add(r.pos(n), v.BadField, "logsource must be a map with category, product and/or service")
+		return
+	}
+	for _, p := range r.pairs(n) {
+		s, ok := r.str("logsource "+p[0].Value, p[1])
+		if !ok {
+			continue
+		}
+		switch p[0].Value {
+		case "category":
+			d.Logsource.Category = s
+		case "product":
+			d.Logsource.Product = s
+		case "service":
+			d.Logsource.Service = s
+		case "definition":
+			d.Logsource.Definition = s
+		default:
+			if d.Logsource.Extra == nil {
+				d.Logsource.Extra = map[string]string{}
+			}
+			d.Logsource.Extra[p[0].Value] = s
+		}
+	}
+}

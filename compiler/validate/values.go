@@ -1,0 +1,111 @@
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sigforge/sigforge/compiler/attack"
+	"github.com/sigforge/sigforge/compiler/source"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsUUID reports whether s is a UUID in its canonical 8-4-4-4-12 hex form.
+func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+
+// Statuses are the allowed values of status.
+var Statuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
+
+// Levels are the allowed values of level.
+var Levels = []string{"informational", "low", "medium", "high", "critical"}
+
+// Severities are the allowed values of the pack's severity.
+var Severities = []string{"low", "medium", "high", "critical"}
+
+// RelatedTypes are the allowed types of a related entry.
+var RelatedTypes = []string{"derived", "obsolete", "merged", "renamed", "similar"}
+
+// IsDate reports whether s is a real calendar date written YYYY-MM-DD.
+// (SigmaHQ also has YYYY/MM/DD dates in old rules: those are rejected, as
+// the specification's schema does.)
+func IsDate(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+var tagRE = regexp.MustCompile(`^[a-z0-9_-]+\.[a-z0-9._-]+$`)
+
+// IsTag reports whether a tag has the specification's namespace.name form.
+func IsTag(s string) bool { return tagRE.MatchString(s) }
+
+// Tag checks one tag and reports at pos. ATT&CK tags are checked against
+// the catalog; other namespaces only for their form.
+func Tag(tag string, pos source.Pos, ds *source.Diagnostics) {
+	if !IsTag(tag) {
+		ds.Add(pos, BadTag, "tag %q is not namespace.name in lowercase letters, digits, '.', '_' and '-'", tag)
+		return
+	}
+	name, ok := strings.CutPrefix(tag, "attack.")
+	if !ok {
+		return
+	}
+	switch kind, e := attack.ClassifyTag(name); kind {
+	case attack.TagInvalid:
+		ds.Add(pos, UnknownAttack, "tag %q is not an ATT&CK tactic short name, technique ID (tNNNN, tNNNN.NNN) or group/software/data source ID", tag)
+	case attack.TagUnknown:
+		ds.Add(pos, UnknownAttack, "tag %q: %s is not in the ATT&CK Enterprise v%s catalog", tag, attackName(name), attack.Version)
+	case attack.TagNewer:
+		ds.Warn(pos, OutdatedAttack, "tag %q: %s is newer than the built-in ATT&CK v%s catalog; it is not mapped", tag, attackName(name), attack.Version)
+	case attack.TagTechnique:
+		t := e.(*attack.Technique)
+		switch {
+		case t.Revoked && t.RevokedBy != "":
+			ds.Warn(pos, OutdatedAttack, "tag %q: %s %s was revoked in ATT&CK; use attack.%s", tag, t.ID, t.Name, strings.ToLower(attack.Current(t).ID))
+		case t.Revoked:
+			ds.Warn(pos, OutdatedAttack, "tag %q: %s %s was revoked in ATT&CK", tag, t.ID, t.Name)
+		case t.Deprecated:
+			ds.Warn(pos, OutdatedAttack, "tag %q: %s %s is deprecated in ATT&CK", tag, t.ID, t.Name)
+		}
+	}
+}
+
+func attackName(name string) string {
+	if name != "" && name[0] == 't' && len(name) > 1 && name[1] >= '0' && name[1] <= '9' {
+		return "technique " + strings.ToUpper(name)
+	}
+	return fmt.Sprintf("tactic %q", name)
+}
+
+var fieldPathRE = regexp.MustCompile(`^[A-Za-z_@][A-Za-z0-9_@$-]*(\.[A-Za-z0-9_@$-]+)*$`)
+
+// IsFieldPath reports whether s is a dotted field path such as
+// userIdentity.arn or requestParameters.dBInstanceIdentifier.
+func IsFieldPath(s string) bool { return fieldPathRE.MatchString(s) }
+
+// RiskFromSeverity is the default risk score of a severity.
+func RiskFromSeverity(sev string) int {
+	switch sev {
+	case "medium":
+		return 47
+	case "high":
+		return 73
+	case "critical":
+		return 99
+	}
+	return 21
+}
+
+// SeverityFromLevel is the default severity of a Sigma level
+// (informational and a missing level map to low).
+func SeverityFromLevel(level string) string {
+	switch level {
+	case "medium", "high", "critical":
+		return level
+	}
+	return "low"
+}
