@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/config"
 )
 
@@ -22,4 +23,6 @@ func Targets(cfg *config.Config) ([]backends.Backend, error) {
 }
 
 // registry lists each target's constructor. Keep one line per target.
-var registry = []func(cfg *config.Config) (backends.Backend, error){}
+var registry = []func(cfg *config.Config) (backends.Backend, error){
+	sigma.New,
+}
