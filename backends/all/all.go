@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/eql"
 	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/config"
 )
@@ -25,4 +26,5 @@ func Targets(cfg *config.Config) ([]backends.Backend, error) {
 // registry lists each target's constructor. Keep one line per target.
 var registry = []func(cfg *config.Config) (backends.Backend, error){
 	sigma.New,
+	func(c *config.Config) (backends.Backend, error) { return eql.New(c) },
 }

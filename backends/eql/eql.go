@@ -1,0 +1,219 @@
+// Package eql is the Elasticsearch EQL target. A detection rule compiles to
+// an event query, `any where <condition>`; a temporal_ordered correlation to
+// a sequence, `sequence by <keys> with maxspan=<t> [any where …] …`. The
+// rule's raw CloudTrail field names are first rewritten to the ECS fields
+// Elastic's AWS integration indexes (compiler/ecs).
+//
+// Sigma's case-insensitive default maps to EQL's case-insensitive forms
+// (`:`, `in~`, `like~`-free `:` patterns, `stringContains~`, `regex~`); the
+// |cased modifier maps to `==`, `in`, `like`, `stringContains` and `regex`.
+// A pattern whose literal text holds `*`, `?` or `\` is written as a Lucene
+// regex instead, since EQL wildcard patterns have no documented escape.
+// Sigma regexes (RE2, searched) are translated to Lucene regexes (whole
+// value). What EQL cannot express is refused with *backends.Unsupported:
+// field-to-field comparison, time parts, unordered temporal correlations,
+// count/value correlations (they become Kibana threshold rules), keyword
+// searches unless a keyword field is configured.
+//
+// The package is also an Executor: Prepare parses the compiled text with
+// compiler/query/eql and Fires maps each raw CloudTrail event to ECS and
+// runs the query with Elasticsearch's semantics.
+package eql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/compiler/ecs"
+	"github.com/sigforge/sigforge/compiler/event"
+	"github.com/sigforge/sigforge/compiler/ir"
+	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
+)
+
+// Name is the target name.
+const Name = "eql"
+
+// Options is the target's configuration section (targets.eql).
+type Options struct {
+	// Category is the event category of emitted queries; "any" (the
+	// default) matches CloudTrail documents, which carry no event.category
+	// for RDS actions.
+	Category string `yaml:"category"`
+	// KeywordField is the field keyword (unbound) searches look in, e.g.
+	// "message" for database engine logs. Empty: keyword searches are
+	// refused.
+	KeywordField string `yaml:"keyword_field"`
+}
+
+// Backend compiles rules to EQL.
+type Backend struct {
+	opts    Options
+	rewrite func(*ir.Rule) (*ir.Rule, error)
+}
+
+var (
+	_ backends.Backend  = (*Backend)(nil)
+	_ backends.Executor = (*Backend)(nil)
+)
+
+// New returns the EQL backend configured from cfg (nil for defaults).
+func New(cfg *config.Config) (*Backend, error) {
+	opts := Options{Category: "any"}
+	if err := cfg.Target(Name, &opts); err != nil {
+		return nil, err
+	}
+	if opts.Category == "" {
+		opts.Category = "any"
+	}
+	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}, nil
+}
+
+// Name returns "eql".
+func (b *Backend) Name() string { return Name }
+
+// Compile returns the rule's EQL query.
+func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
+	text, err := b.Query(r)
+	if err != nil {
+		return backends.Output{}, err
+	}
+	return backends.Output{Rule: r, Text: text + "\n", Ext: ".eql"}, nil
+}
+
+// Query returns the rule's EQL query text without a trailing newline.
+func (b *Backend) Query(r *ir.Rule) (string, error) {
+	if r.IsCorrelation() {
+		return b.sequence(r)
+	}
+	cond, err := b.condition(r)
+	if err != nil {
+		return "", err
+	}
+	return (&eqlq.EventQuery{Category: b.opts.Category, Where: cond}).String(), nil
+}
+
+func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, error) {
+	if r.Detection == nil {
+		return nil, unsupported(r, nil, "a rule without detection", "")
+	}
+	rw, err := b.rewrite(r)
+	if err != nil {
+		return nil, err
+	}
+	c := compiler{b: b, rule: rw}
+	return c.expr(rw.Detection)
+}
+
+func (b *Backend) sequence(r *ir.Rule) (string, error) {
+	c := r.Correlation
+	switch c.Type {
+	case ir.TemporalOrdered:
+	case ir.Temporal:
+		return "", unsupported(r, nil, "correlation temporal",
+			"EQL sequences are ordered and one query cannot hold every ordering; use temporal_ordered, or the esql target")
+	default:
+		return "", unsupported(r, nil, "correlation "+string(c.Type),
+			"EQL has no counting; event_count and value_count compile to Kibana threshold rules (target kibana) and to ES|QL STATS (target esql)")
+	}
+	if len(c.Rules) < 2 {
+		return "", unsupported(r, nil, "correlation temporal_ordered with fewer than two rules", "an EQL sequence needs at least two queries")
+	}
+	seq := &eqlq.Sequence{MaxSpan: c.Timespan}
+	shared := true
+	for _, g := range c.GroupBy {
+		for _, sub := range c.Rules {
+			if c.FieldFor(g, sub) != g {
+				shared = false
+			}
+		}
+	}
+	if shared {
+		for _, g := range c.GroupBy {
+			f, err := b.field(r, g)
+			if err != nil {
+				return "", err
+			}
+			seq.By = append(seq.By, f)
+		}
+	}
+	for _, sub := range c.Rules {
+		if sub.IsCorrelation() {
+			return "", unsupported(r, nil, "a correlation of correlations", "an EQL sequence step must be an event query")
+		}
+		cond, err := b.condition(sub)
+		if err != nil {
+			return "", err
+		}
+		step := eqlq.Step{Event: &eqlq.EventQuery{Category: b.opts.Category, Where: cond}}
+		if !shared {
+			for _, g := range c.GroupBy {
+				f, err := b.field(sub, c.FieldFor(g, sub))
+				if err != nil {
+					return "", err
+				}
+				step.By = append(step.By, f)
+			}
+		}
+		seq.Steps = append(seq.Steps, step)
+	}
+	return (&eqlq.Query{Sequence: seq}).String(), nil
+}
+
+// field maps one raw field name (a group-by key) to its ECS name through
+// the rewrite, by rewriting an exists-match on it.
+func (b *Backend) field(r *ir.Rule, name string) (eqlq.Expr, error) {
+	probe := *r
+	probe.Correlation = nil
+	probe.Detection = &ir.Match{Pos: r.Pos, Field: name, Op: ir.OpExists}
+	rw, err := b.rewrite(&probe)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := rw.Detection.(*ir.Match)
+	if !ok || m.Op != ir.OpExists {
+		return nil, unsupported(r, nil, fmt.Sprintf("group-by field %q", name), "it does not map to a single ECS field")
+	}
+	return &eqlq.Field{Path: m.Field}, nil
+}
+
+func unsupported(r *ir.Rule, m *ir.Match, construct, reason string) error {
+	u := &backends.Unsupported{Pos: r.Pos, Target: Name, Rule: ruleName(r), Construct: construct, Reason: reason}
+	if m != nil && m.Pos.IsValid() {
+		u.Pos = m.Pos
+	}
+	return u
+}
+
+func ruleName(r *ir.Rule) string {
+	if r.Title != "" {
+		return r.Title
+	}
+	return r.ID
+}
+
+// Prepare parses compiled EQL text into a runnable query.
+func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
+	name := "eql"
+	if out.Rule != nil && out.Rule.File != "" {
+		name = out.Rule.File
+	}
+	q, err := eqlq.Parse(name, strings.TrimSpace(out.Text))
+	if err != nil {
+		return nil, err
+	}
+	return &query{q: q}, nil
+}
+
+type query struct{ q *eqlq.Query }
+
+// Fires maps every raw CloudTrail event to the ECS document Elastic's
+// integration indexes and runs the query on the stream.
+func (q *query) Fires(events []event.Event) (bool, error) {
+	docs := make([]eqlq.Doc, len(events))
+	for i, ev := range events {
+		docs[i] = eqlq.Doc{Fields: ecs.Map(ev.Fields), Time: ev.Time}
+	}
+	return q.q.Run(docs), nil
+}

@@ -1,0 +1,284 @@
+package eql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sigforge/sigforge/compiler/ir"
+	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
+)
+
+// compiler turns one rule's detection into an EQL condition.
+type compiler struct {
+	b    *Backend
+	rule *ir.Rule
+}
+
+func (c *compiler) expr(e ir.Expr) (eqlq.Expr, error) {
+	switch n := e.(type) {
+	case *ir.And:
+		out := &eqlq.And{}
+		for _, a := range n.Args {
+			x, err := c.expr(a)
+			if err != nil {
+				return nil, err
+			}
+			out.Args = append(out.Args, x)
+		}
+		return single(out.Args, out), nil
+	case *ir.Or:
+		out := &eqlq.Or{}
+		for _, a := range n.Args {
+			x, err := c.expr(a)
+			if err != nil {
+				return nil, err
+			}
+			out.Args = append(out.Args, x)
+		}
+		return single(out.Args, out), nil
+	case *ir.Not:
+		x, err := c.expr(n.Arg)
+		if err != nil {
+			return nil, err
+		}
+		return &eqlq.Not{Arg: x}, nil
+	case *ir.Match:
+		return c.match(n)
+	}
+	return nil, fmt.Errorf("eql: unknown node %T", e)
+}
+
+func single(args []eqlq.Expr, whole eqlq.Expr) eqlq.Expr {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return whole
+}
+
+// combine joins per-value predicates: or for "any value", and for |all.
+func combine(m *ir.Match, preds []eqlq.Expr) eqlq.Expr {
+	if len(preds) == 1 {
+		return preds[0]
+	}
+	if m.All {
+		return &eqlq.And{Args: preds}
+	}
+	return &eqlq.Or{Args: preds}
+}
+
+func (c *compiler) fail(m *ir.Match, construct, reason string) error {
+	return unsupported(c.rule, m, construct, reason)
+}
+
+func (c *compiler) match(m *ir.Match) (eqlq.Expr, error) {
+	if m.TimePart != "" {
+		return nil, c.fail(m, "|"+m.TimePart, "EQL has no date-part functions")
+	}
+	field := m.Field
+	if m.IsKeyword() {
+		if c.b.opts.KeywordField == "" {
+			return nil, c.fail(m, "keyword search", "EQL has no full-text search; set targets.eql.keyword_field (e.g. message) to search one field")
+		}
+		field = c.b.opts.KeywordField
+		m = keywordAsContains(m, field)
+	}
+	f := &eqlq.Field{Path: field}
+	switch m.Op {
+	case ir.OpEqual:
+		return c.equal(m, f)
+	case ir.OpRegex:
+		return c.regex(m, f)
+	case ir.OpCIDR:
+		var cidrs []eqlq.Expr
+		for _, v := range m.Values {
+			cidrs = append(cidrs, str(v.Text()))
+		}
+		if !m.All {
+			return &eqlq.Call{Name: "cidrMatch", Args: append([]eqlq.Expr{f}, cidrs...)}, nil
+		}
+		var preds []eqlq.Expr
+		for _, cidr := range cidrs {
+			preds = append(preds, &eqlq.Call{Name: "cidrMatch", Args: []eqlq.Expr{f, cidr}})
+		}
+		return combine(m, preds), nil
+	case ir.OpExists:
+		return &eqlq.Compare{Op: "!=", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}}, nil
+	case ir.OpNull:
+		return &eqlq.Compare{Op: "==", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}}, nil
+	case ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE:
+		var preds []eqlq.Expr
+		for _, v := range m.Values {
+			if v.Kind != ir.KindNumber {
+				return nil, c.fail(m, "|"+m.Op.String()+" with a non-number", "EQL compares numbers only")
+			}
+			preds = append(preds, &eqlq.Compare{Op: m.Op.String(), Left: f, Right: num(v)})
+		}
+		return combine(m, preds), nil
+	case ir.OpFieldRef:
+		return nil, c.fail(m, "|fieldref", "Elasticsearch EQL does not compare a field with another field")
+	}
+	return nil, c.fail(m, "operator "+m.Op.String(), "")
+}
+
+// keywordAsContains turns a keyword search into a contains match on field.
+func keywordAsContains(m *ir.Match, field string) *ir.Match {
+	k := *m
+	k.Field = field
+	k.Values = nil
+	for _, v := range m.Values {
+		if v.Kind != ir.KindString {
+			v = ir.Str(v.Text())
+		}
+		parts := append([]ir.Part{{Kind: ir.AnyString}}, v.Parts...)
+		parts = append(parts, ir.Part{Kind: ir.AnyString})
+		k.Values = append(k.Values, ir.Value{Kind: ir.KindString, Parts: mergeStars(parts)})
+	}
+	return &k
+}
+
+func mergeStars(ps []ir.Part) []ir.Part {
+	var out []ir.Part
+	for _, p := range ps {
+		if p.Kind == ir.AnyString && len(out) > 0 && out[len(out)-1].Kind == ir.AnyString {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func str(s string) *eqlq.Literal {
+	return &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.StringKind, Str: s}}
+}
+
+func num(v ir.Value) *eqlq.Literal {
+	return &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NumberKind, Num: v.Num}, Text: v.Text()}
+}
+
+// wildcardSafe reports whether the literal parts of a pattern can be
+// written in an EQL wildcard pattern: no literal *, ? or \ (EQL documents
+// no escape for them).
+func wildcardSafe(v ir.Value) bool {
+	for _, p := range v.Parts {
+		if p.Kind == ir.Literal && strings.ContainsAny(p.Text, `*?\`) {
+			return false
+		}
+	}
+	return true
+}
+
+// wildcardText renders a pattern with * and ? wildcards.
+func wildcardText(v ir.Value) string { return v.Text() }
+
+// patternLucene renders a Sigma wildcard pattern as a Lucene regex.
+func patternLucene(v ir.Value) string {
+	var b strings.Builder
+	for _, p := range v.Parts {
+		switch p.Kind {
+		case ir.AnyString:
+			b.WriteString(".*")
+		case ir.AnyChar:
+			b.WriteString(".")
+		default:
+			b.WriteString(eqlq.LuceneLiteral(p.Text))
+		}
+	}
+	return b.String()
+}
+
+// equal compiles an OpEqual match. Values of the same form share one
+// list predicate (`f : ("a", "b*")`) unless |all asks for each.
+func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
+	var preds []eqlq.Expr
+	lists := map[string]*eqlq.Pattern{}
+	var ins *eqlq.In
+	addPattern := func(op, p string) {
+		if m.All {
+			preds = append(preds, &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}})
+			return
+		}
+		if l, ok := lists[op]; ok {
+			l.Patterns = append(l.Patterns, p)
+			return
+		}
+		l := &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}}
+		lists[op] = l
+		preds = append(preds, l)
+	}
+	addIn := func(v eqlq.Expr, insensitive bool) {
+		if m.All || (ins != nil && ins.Insensitive != insensitive) {
+			preds = append(preds, &eqlq.In{Left: f, List: []eqlq.Expr{v}, Insensitive: insensitive})
+			return
+		}
+		if ins == nil {
+			ins = &eqlq.In{Left: f, Insensitive: insensitive}
+			preds = append(preds, ins)
+		}
+		ins.List = append(ins.List, v)
+	}
+	for _, v := range m.Values {
+		switch v.Kind {
+		case ir.KindNumber:
+			addIn(num(v), false)
+			continue
+		case ir.KindBool:
+			addIn(&eqlq.Literal{Value: eqlq.Value{Kind: eqlq.BoolKind, Bool: v.Bool}}, false)
+			continue
+		}
+		shape, lit := v.Shape()
+		switch {
+		case !v.HasWildcards():
+			if m.Cased {
+				addIn(str(lit), false)
+			} else if wildcardSafe(v) {
+				addPattern(":", lit)
+			} else {
+				addIn(str(lit), true)
+			}
+		case !wildcardSafe(v):
+			op := "regex~"
+			if m.Cased {
+				op = "regex"
+			}
+			addPattern(op, patternLucene(v))
+		case shape == ir.ShapeContains:
+			preds = append(preds, &eqlq.Call{Name: "stringContains", Insensitive: !m.Cased, Args: []eqlq.Expr{f, str(lit)}})
+		case shape == ir.ShapeAny:
+			preds = append(preds, &eqlq.Compare{Op: "!=", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}})
+		case m.Cased:
+			addPattern("like", wildcardText(v))
+		default:
+			addPattern(":", wildcardText(v))
+		}
+	}
+	// A one-element in-list reads better as == (cased, no wildcards).
+	for i, p := range preds {
+		if in, ok := p.(*eqlq.In); ok && len(in.List) == 1 && !in.Insensitive {
+			preds[i] = &eqlq.Compare{Op: "==", Left: f, Right: in.List[0]}
+		}
+	}
+	return combine(m, preds), nil
+}
+
+func (c *compiler) regex(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
+	op := "regex"
+	if m.Regex.IgnoreCase {
+		op = "regex~"
+	}
+	var pats []string
+	for _, v := range m.Values {
+		lucene, err := eqlq.ToLucene(v.Text(), eqlq.RegexFlags{IgnoreCase: m.Regex.IgnoreCase, Multiline: m.Regex.Multiline, DotAll: m.Regex.DotAll})
+		if err != nil {
+			return nil, c.fail(m, fmt.Sprintf("|re %q", v.Text()), err.Error())
+		}
+		pats = append(pats, lucene)
+	}
+	if !m.All {
+		return &eqlq.Pattern{Op: op, Left: f, Patterns: pats}, nil
+	}
+	var preds []eqlq.Expr
+	for _, p := range pats {
+		preds = append(preds, &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}})
+	}
+	return combine(m, preds), nil
+}
