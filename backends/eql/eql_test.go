@@ -12,20 +12,22 @@ import (
 	"github.com/sigforge/sigforge/compiler/eval"
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/ir"
-	"github.com/sigforge/sigforge/compiler/source"
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
+	"github.com/sigforge/sigforge/compiler/source"
 )
 
 func match(field string, op ir.Op, vals ...ir.Value) *ir.Match {
 	return &ir.Match{Field: field, Op: op, Values: vals, Pos: source.Pos{File: "r.yml", Line: 9, Col: 5}}
 }
 
-func cased(m *ir.Match) *ir.Match  { m.Cased = true; return m }
-func all(m *ir.Match) *ir.Match    { m.All = true; return m }
-func rule(e ir.Expr) *ir.Rule      { return &ir.Rule{Title: "T", File: "r.yml", Pos: source.Pos{File: "r.yml", Line: 1, Col: 1}, Detection: e} }
-func not(e ir.Expr) ir.Expr        { return &ir.Not{Arg: e} }
-func and(es ...ir.Expr) ir.Expr    { return &ir.And{Args: es} }
-func or(es ...ir.Expr) ir.Expr     { return &ir.Or{Args: es} }
+func cased(m *ir.Match) *ir.Match { m.Cased = true; return m }
+func all(m *ir.Match) *ir.Match   { m.All = true; return m }
+func rule(e ir.Expr) *ir.Rule {
+	return &ir.Rule{Title: "T", File: "r.yml", Pos: source.Pos{File: "r.yml", Line: 1, Col: 1}, Detection: e}
+}
+func not(e ir.Expr) ir.Expr         { return &ir.Not{Arg: e} }
+func and(es ...ir.Expr) ir.Expr     { return &ir.And{Args: es} }
+func or(es ...ir.Expr) ir.Expr      { return &ir.Or{Args: es} }
 func lit(parts ...ir.Part) ir.Value { return ir.Value{Kind: ir.KindString, Parts: parts} }
 
 var (

@@ -182,8 +182,12 @@ func TestSequence(t *testing.T) {
   [any where event.action == "B"]
 until [any where event.action == "STOP"]`)
 	require.NoError(t, err)
-	a := func(user string, sec int) Doc { return at(t, `{"event":{"action":"A"},"user":{"name":"`+user+`"}}`, sec) }
-	b := func(user string, sec int) Doc { return at(t, `{"event":{"action":"B"},"user":{"name":"`+user+`"}}`, sec) }
+	a := func(user string, sec int) Doc {
+		return at(t, `{"event":{"action":"A"},"user":{"name":"`+user+`"}}`, sec)
+	}
+	b := func(user string, sec int) Doc {
+		return at(t, `{"event":{"action":"B"},"user":{"name":"`+user+`"}}`, sec)
+	}
 	stop := func(user string, sec int) Doc {
 		return at(t, `{"event":{"action":"STOP"},"user":{"name":"`+user+`"}}`, sec)
 	}

@@ -480,3 +480,12 @@ func classLiteral(b *strings.Builder, r rune) {
 	b.WriteByte('\\')
 	b.WriteRune(r)
 }
+
+// LuceneLiteral escapes literal text for a Lucene regular expression.
+func LuceneLiteral(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		luceneLiteral(&b, r)
+	}
+	return b.String()
+}
