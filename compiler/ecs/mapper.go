@@ -262,4 +262,3 @@ func parseISO8601(s string) (time.Time, bool) {
 // formatDate is the date processor's output (yyyy-MM-dd'T'HH:mm:ss.SSSXXX
 // in UTC).
 func formatDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
