@@ -6,6 +6,7 @@ package all
 import (
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/backends/eql"
+	"github.com/sigforge/sigforge/backends/esql"
 	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/config"
 )
@@ -27,4 +28,5 @@ func Targets(cfg *config.Config) ([]backends.Backend, error) {
 var registry = []func(cfg *config.Config) (backends.Backend, error){
 	sigma.New,
 	func(c *config.Config) (backends.Backend, error) { return eql.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return esql.New(c) },
 }
