@@ -552,9 +552,13 @@ func flatPatterns(path []string, v ir.Value, bounded bool) []ir.Value {
 		before []ir.Part
 		rights []string
 	}
-	// The loose form is Elastic's single "key=value" substring; it finds a
-	// list element only through a wildcard in the rule (valuesToAdd=[*]).
+	// The loose form is Elastic's "key=value" substring; a string value may
+	// also be an element of a list ("key=[*value*", as loose). Neither
+	// pattern holds whitespace of its own, so KQL can carry both.
 	shapes := []shape{{nil, []string{""}}}
+	if !bounded && v.Kind == ir.KindString {
+		shapes = append(shapes, shape{[]ir.Part{lit("["), star}, []string{""}})
+	}
 	if bounded && !openEnded {
 		shapes = []shape{
 			{nil, []string{", ", "}"}},

@@ -51,7 +51,7 @@ func TestRewrite(t *testing.T) {
 		{"parameter number and wildcard", Options{}, &ir.And{Args: []ir.Expr{
 			eq("requestParameters.backupRetentionPeriod", ir.NumValue(0)),
 			eq("requestParameters.dBInstanceIdentifier", ir.Pattern("prod*")),
-		}}, `and(aws.cloudtrail.request_parameters = "*backupRetentionPeriod=0*", aws.cloudtrail.request_parameters = "*dBInstanceIdentifier=prod*")`},
+		}}, `and(aws.cloudtrail.request_parameters = "*backupRetentionPeriod=0*", aws.cloudtrail.request_parameters = ["*dBInstanceIdentifier=prod*", "*dBInstanceIdentifier=[*prod*"])`},
 		{"parameter exists and null", Options{}, &ir.And{Args: []ir.Expr{
 			op("requestParameters.masterUserPassword", ir.OpExists),
 			op("responseElements.pendingModifiedValues", ir.OpNull),
@@ -65,7 +65,7 @@ func TestRewrite(t *testing.T) {
 		{"bounded nested", Options{Parameters: ParamsFlatBounded}, eq("responseElements.endpoint.port", ir.Pattern("33*")),
 			`aws.cloudtrail.response_elements = ["*endpoint={port=33*", "*endpoint={port=[33*", "*endpoint={port=[*, 33*", "*endpoint={*, port=33*", "*endpoint={*, port=[33*", "*endpoint={*, port=[*, 33*"]`},
 		{"all values become an and", Options{}, all,
-			`and(aws.cloudtrail.request_parameters = "*vpcSecurityGroupIds=sg-1*", aws.cloudtrail.request_parameters = "*vpcSecurityGroupIds=sg-2*")`},
+			`and(aws.cloudtrail.request_parameters = ["*vpcSecurityGroupIds=sg-1*", "*vpcSecurityGroupIds=[*sg-1*"], aws.cloudtrail.request_parameters = ["*vpcSecurityGroupIds=sg-2*", "*vpcSecurityGroupIds=[*sg-2*"])`},
 		{"bounded form finds list elements", Options{Parameters: ParamsFlatBounded}, eq("requestParameters.vpcSecurityGroupIds", ir.Str("sg-2")),
 			`aws.cloudtrail.request_parameters = ["*{vpcSecurityGroupIds=sg-2, *", "*{vpcSecurityGroupIds=sg-2}*", "*{vpcSecurityGroupIds=[sg-2, *", "*{vpcSecurityGroupIds=[sg-2]*", "*{vpcSecurityGroupIds=[*, sg-2, *", "*{vpcSecurityGroupIds=[*, sg-2]*", "*, vpcSecurityGroupIds=sg-2, *", "*, vpcSecurityGroupIds=sg-2}*", "*, vpcSecurityGroupIds=[sg-2, *", "*, vpcSecurityGroupIds=[sg-2]*", "*, vpcSecurityGroupIds=[*, sg-2, *", "*, vpcSecurityGroupIds=[*, sg-2]*"]`},
 		{"flattened form", Options{Parameters: ParamsFlattened}, eq("requestParameters.publiclyAccessible", ir.BoolValue(true)),
@@ -169,7 +169,7 @@ func TestOptionsFromConfig(t *testing.T) {
 // (case-sensitive globs, as on a keyword field) on mapped documents and
 // compares with the raw-field meaning.
 func TestFlatPatternsOnMappedDocuments(t *testing.T) {
-	raw := `{"requestParameters":{"dBInstanceIdentifier":"prod-2","publiclyAccessible":true,"otherpubliclyAccessible":false,"backupRetentionPeriod":0,"masterUserPassword":null,"endpoint":{"port":3306}}}`
+	raw := `{"requestParameters":{"dBInstanceIdentifier":"prod-2","publiclyAccessible":true,"otherpubliclyAccessible":false,"backupRetentionPeriod":0,"masterUserPassword":null,"endpoint":{"port":3306},"valuesToAdd":["123","all"]}}`
 	doc, err := MapJSON([]byte(raw))
 	require.NoError(t, err)
 	for _, tc := range []struct {
@@ -188,6 +188,12 @@ func TestFlatPatternsOnMappedDocuments(t *testing.T) {
 		{ParamsFlatBounded, op("requestParameters.masterUserPassword", ir.OpNull), true},
 		{ParamsFlatBounded, eq("requestParameters.endpoint.port", ir.NumValue(3306)), true},
 		{ParamsFlattened, eq("requestParameters.endpoint.port", ir.NumValue(3306)), true},
+		{ParamsFlat, eq("requestParameters.valuesToAdd", ir.Str("all")), true},
+		{ParamsFlatBounded, eq("requestParameters.valuesToAdd", ir.Str("all")), true},
+		{ParamsFlattened, eq("requestParameters.valuesToAdd", ir.Str("all")), true},
+		{ParamsFlat, eq("requestParameters.valuesToAdd", ir.Str("al")), true}, // loose
+		{ParamsFlatBounded, eq("requestParameters.valuesToAdd", ir.Str("al")), false},
+		{ParamsFlatBounded, eq("requestParameters.valuesToAdd", ir.Str("123")), true},
 	} {
 		got, err := Rewrite(&ir.Rule{Detection: tc.m}, Options{Parameters: tc.form})
 		require.NoError(t, err)
