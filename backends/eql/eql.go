@@ -21,7 +21,6 @@
 package eql
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/sigforge/sigforge/backends"
@@ -49,7 +48,9 @@ type Options struct {
 
 // Backend compiles rules to EQL.
 type Backend struct {
-	opts    Options
+	opts Options
+	// rewrite maps the rule's raw CloudTrail names to ECS (ecs.Rewrite);
+	// tests replace it to compile rules already written on ECS names.
 	rewrite func(*ir.Rule) (*ir.Rule, error)
 }
 
@@ -67,7 +68,17 @@ func New(cfg *config.Config) (*Backend, error) {
 	if opts.Category == "" {
 		opts.Category = "any"
 	}
-	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}, nil
+	eo, err := ecs.OptionsFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) {
+		rw, err := ecs.Rewrite(r, eo)
+		if err != nil {
+			return nil, ecs.Unsupported(err, Name, r)
+		}
+		return rw, nil
+	}}, nil
 }
 
 // Name returns "eql".
@@ -84,6 +95,10 @@ func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
 
 // Query returns the rule's EQL query text without a trailing newline.
 func (b *Backend) Query(r *ir.Rule) (string, error) {
+	r, err := b.rewrite(r)
+	if err != nil {
+		return "", err
+	}
 	if r.IsCorrelation() {
 		return b.sequence(r)
 	}
@@ -98,12 +113,8 @@ func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, error) {
 	if r.Detection == nil {
 		return nil, unsupported(r, nil, "a rule without detection", "")
 	}
-	rw, err := b.rewrite(r)
-	if err != nil {
-		return nil, err
-	}
-	c := compiler{b: b, rule: rw}
-	return c.expr(rw.Detection)
+	c := compiler{b: b, rule: r}
+	return c.expr(r.Detection)
 }
 
 func (b *Backend) sequence(r *ir.Rule) (string, error) {
@@ -131,11 +142,7 @@ func (b *Backend) sequence(r *ir.Rule) (string, error) {
 	}
 	if shared {
 		for _, g := range c.GroupBy {
-			f, err := b.field(r, g)
-			if err != nil {
-				return "", err
-			}
-			seq.By = append(seq.By, f)
+			seq.By = append(seq.By, &eqlq.Field{Path: g})
 		}
 	}
 	for _, sub := range c.Rules {
@@ -149,33 +156,12 @@ func (b *Backend) sequence(r *ir.Rule) (string, error) {
 		step := eqlq.Step{Event: &eqlq.EventQuery{Category: b.opts.Category, Where: cond}}
 		if !shared {
 			for _, g := range c.GroupBy {
-				f, err := b.field(sub, c.FieldFor(g, sub))
-				if err != nil {
-					return "", err
-				}
-				step.By = append(step.By, f)
+				step.By = append(step.By, &eqlq.Field{Path: c.FieldFor(g, sub)})
 			}
 		}
 		seq.Steps = append(seq.Steps, step)
 	}
 	return (&eqlq.Query{Sequence: seq}).String(), nil
-}
-
-// field maps one raw field name (a group-by key) to its ECS name through
-// the rewrite, by rewriting an exists-match on it.
-func (b *Backend) field(r *ir.Rule, name string) (eqlq.Expr, error) {
-	probe := *r
-	probe.Correlation = nil
-	probe.Detection = &ir.Match{Pos: r.Pos, Field: name, Op: ir.OpExists}
-	rw, err := b.rewrite(&probe)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := rw.Detection.(*ir.Match)
-	if !ok || m.Op != ir.OpExists {
-		return nil, unsupported(r, nil, fmt.Sprintf("group-by field %q", name), "it does not map to a single ECS field")
-	}
-	return &eqlq.Field{Path: m.Field}, nil
 }
 
 func unsupported(r *ir.Rule, m *ir.Match, construct, reason string) error {

@@ -98,7 +98,7 @@ func TestConditions(t *testing.T) {
 		{"regex list", &ir.Match{Field: "user.name", Op: ir.OpRegex, Values: []ir.Value{ir.Str(`^a\*`), ir.Str(`x\d$`)}}, `user.name regex ("a\\*.*", ".*x[0-9]")`},
 		{"dotted field needing backticks", match("aws.cloudtrail.flattened.request_parameters.db-name", ir.OpEqual, ir.Str("x")), "aws.cloudtrail.flattened.request_parameters.`db-name` : \"x\""},
 	}
-	b, err := New(nil)
+	b, err := onECS()
 	require.NoError(t, err)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestUnsupported(t *testing.T) {
 		{"event_count", &ir.Rule{Title: "C", Pos: source.Pos{File: "c.yml", Line: 1, Col: 1}, Correlation: &ir.Correlation{Type: ir.EventCount}}, "c.yml:1:1: SF300 eql cannot express correlation event_count (rule \"C\"): EQL has no counting; event_count and value_count compile to Kibana threshold rules (target kibana) and to ES|QL STATS (target esql)"},
 		{"temporal", &ir.Rule{Title: "C", Pos: source.Pos{File: "c.yml", Line: 1, Col: 1}, Correlation: &ir.Correlation{Type: ir.Temporal}}, "c.yml:1:1: SF300 eql cannot express correlation temporal (rule \"C\"): EQL sequences are ordered and one query cannot hold every ordering; use temporal_ordered, or the esql target"},
 	}
-	b, err := New(nil)
+	b, err := onECS()
 	require.NoError(t, err)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestSequence(t *testing.T) {
 	a := &ir.Rule{ID: "a", Title: "A", Detection: match("event.action", ir.OpEqual, ir.Str("CreateDBSnapshot"))}
 	b2 := &ir.Rule{ID: "b", Title: "B", Detection: match("event.action", ir.OpEqual, ir.Str("StartExportTask"))}
 	corr := &ir.Rule{Title: "C", Correlation: &ir.Correlation{Type: ir.TemporalOrdered, Rules: []*ir.Rule{a, b2}, GroupBy: []string{"user.name"}, Timespan: 10 * time.Minute}}
-	be, err := New(nil)
+	be, err := onECS()
 	require.NoError(t, err)
 	out, err := be.Compile(corr)
 	require.NoError(t, err)
@@ -171,4 +171,15 @@ func TestSequence(t *testing.T) {
   [any where event.action : "CreateDBSnapshot"] by user.name
   [any where event.action : "StartExportTask"] by aws.cloudtrail.user_identity.arn
 `, out.Text)
+}
+
+// onECS returns the backend without the CloudTrail→ECS rewrite, for rules
+// written directly on ECS field names.
+func onECS() (*Backend, error) {
+	b, err := New(nil)
+	if err != nil {
+		return nil, err
+	}
+	b.rewrite = func(r *ir.Rule) (*ir.Rule, error) { return r, nil }
+	return b, nil
 }

@@ -38,19 +38,13 @@ func (b *Backend) correlation(r *ir.Rule) (string, error) {
 			fields[c.FieldFor(g, sub)] = true
 		}
 		if len(fields) == 1 {
-			f, err := b.ecsField(r, c.FieldFor(g, c.Rules[0]))
-			if err != nil {
-				return "", err
-			}
+			f := c.FieldFor(g, c.Rules[0])
 			keys = append(keys, Field(f))
 			continue
 		}
 		var cases []string
 		for i, sub := range c.Rules {
-			f, err := b.ecsField(r, c.FieldFor(g, sub))
-			if err != nil {
-				return "", err
-			}
+			f := c.FieldFor(g, sub)
 			cases = append(cases, paren(conds[i]), Field(f))
 		}
 		name := "group_" + sanitize(g)
@@ -66,10 +60,7 @@ func (b *Backend) correlation(r *ir.Rule) (string, error) {
 		stats = "event_count = COUNT(*)"
 		having = threshold("event_count", c.Condition)
 	case ir.ValueCount, ir.ValueSum, ir.ValueAvg, ir.ValuePercentile:
-		f, err := b.ecsField(r, c.Condition.Field)
-		if err != nil {
-			return "", err
-		}
+		f := c.Condition.Field
 		fn := map[ir.CorrelationType]string{ir.ValueCount: "COUNT_DISTINCT", ir.ValueSum: "SUM", ir.ValueAvg: "AVG", ir.ValuePercentile: "PERCENTILE"}[c.Type]
 		name := string(c.Type)
 		arg := Field(f)
@@ -122,22 +113,6 @@ func threshold(name string, t ir.Threshold) string {
 		return name + " >= 1"
 	}
 	return strings.Join(parts, " AND ")
-}
-
-// ecsField maps a raw field name to its ECS name through the rewrite.
-func (b *Backend) ecsField(r *ir.Rule, name string) (string, error) {
-	probe := *r
-	probe.Correlation = nil
-	probe.Detection = &ir.Match{Pos: r.Pos, Field: name, Op: ir.OpExists}
-	rw, err := b.rewrite(&probe)
-	if err != nil {
-		return "", err
-	}
-	m, ok := rw.Detection.(*ir.Match)
-	if !ok || m.Op != ir.OpExists {
-		return "", unsupported(r, nil, fmt.Sprintf("field %q", name), "it does not map to a single ECS field")
-	}
-	return m.Field, nil
 }
 
 func paren(s string) string {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/compiler/ecs"
 	"github.com/sigforge/sigforge/compiler/ir"
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
 )
@@ -49,7 +50,9 @@ type Options struct {
 
 // Backend compiles rules to ES|QL.
 type Backend struct {
-	opts    Options
+	opts Options
+	// rewrite maps the rule's raw CloudTrail names to ECS (ecs.Rewrite);
+	// tests replace it to compile rules already written on ECS names.
 	rewrite func(*ir.Rule) (*ir.Rule, error)
 }
 
@@ -64,7 +67,17 @@ func New(cfg *config.Config) (*Backend, error) {
 	if opts.Index == "" {
 		opts.Index = "logs-aws.cloudtrail-*"
 	}
-	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}, nil
+	eo, err := ecs.OptionsFromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) {
+		rw, err := ecs.Rewrite(r, eo)
+		if err != nil {
+			return nil, ecs.Unsupported(err, Name, r)
+		}
+		return rw, nil
+	}}, nil
 }
 
 // Name returns "esql".
@@ -81,6 +94,10 @@ func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
 
 // Query returns the rule's ES|QL query without a trailing newline.
 func (b *Backend) Query(r *ir.Rule) (string, error) {
+	r, err := b.rewrite(r)
+	if err != nil {
+		return "", err
+	}
 	if r.IsCorrelation() {
 		return b.correlation(r)
 	}
@@ -95,12 +112,8 @@ func (b *Backend) condition(r *ir.Rule) (string, error) {
 	if r.Detection == nil {
 		return "", unsupported(r, nil, "a rule without detection", "")
 	}
-	rw, err := b.rewrite(r)
-	if err != nil {
-		return "", err
-	}
-	c := compiler{b: b, rule: rw}
-	return c.expr(rw.Detection, false, false)
+	c := compiler{b: b, rule: r}
+	return c.expr(r.Detection, false, false)
 }
 
 func unsupported(r *ir.Rule, m *ir.Match, construct, reason string) error {

@@ -53,7 +53,7 @@ func TestConditions(t *testing.T) {
 		{"hour", &ir.Match{Field: "@timestamp", Op: ir.OpEqual, TimePart: "hour", Values: []ir.Value{ir.NumValue(3)}}, `DATE_EXTRACT("hour_of_day", @timestamp) == 3`},
 		{"odd field name", match("aws.cloudtrail.flattened.request_parameters.db-name", ir.OpExists), "`aws.cloudtrail.flattened.request_parameters.db-name` IS NOT NULL"},
 	}
-	b, err := New(nil)
+	b, err := onECS()
 	require.NoError(t, err)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,7 +96,7 @@ func TestCorrelations(t *testing.T) {
 | STATS rule_1 = MIN(rule_1), rule_2 = MAX(rule_2) BY window, user.name
 | WHERE rule_1 < rule_2`},
 	}
-	be, err := New(nil)
+	be, err := onECS()
 	require.NoError(t, err)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestCorrelations(t *testing.T) {
 }
 
 func TestUnsupported(t *testing.T) {
-	b, err := New(nil)
+	b, err := onECS()
 	require.NoError(t, err)
 	three := &ir.Rule{Title: "C", Pos: source.Pos{File: "c.yml", Line: 1, Col: 1}, Correlation: &ir.Correlation{Type: ir.TemporalOrdered, Timespan: time.Minute,
 		Rules: []*ir.Rule{rule(match("a", ir.OpExists)), rule(match("b", ir.OpExists)), rule(match("c", ir.OpExists))}}}
@@ -140,4 +140,15 @@ func TestSpan(t *testing.T) {
 	assert.Equal(t, "90 seconds", Span(90*time.Second))
 	assert.Equal(t, "2 days", Span(48*time.Hour))
 	assert.Equal(t, "1500 milliseconds", Span(1500*time.Millisecond))
+}
+
+// onECS returns the backend without the CloudTrail→ECS rewrite, for rules
+// written directly on ECS field names.
+func onECS() (*Backend, error) {
+	b, err := New(nil)
+	if err != nil {
+		return nil, err
+	}
+	b.rewrite = func(r *ir.Rule) (*ir.Rule, error) { return r, nil }
+	return b, nil
 }
