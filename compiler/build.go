@@ -154,7 +154,13 @@ func (l *linker) filters() {
 			if !logsourceContains(f.doc.Logsource, e.doc.Logsource) {
 				continue
 			}
-			e.rule.Detection = &ir.And{Pos: e.rule.Detection.Position(), Args: []ir.Expr{e.rule.Detection, f.filter}}
+			and := &ir.And{Pos: e.rule.Detection.Position()}
+			if x, ok := e.rule.Detection.(*ir.And); ok {
+				and.Args = append(and.Args, x.Args...)
+			} else {
+				and.Args = append(and.Args, e.rule.Detection)
+			}
+			e.rule.Detection = &ir.And{Pos: and.Pos, Args: append(and.Args, f.filter)}
 		}
 	}
 }

@@ -26,7 +26,8 @@ func strictChecks(d *sigma.Document) source.Diagnostics {
 	need("level", d.Level != "")
 	need("references", len(d.References) > 0)
 	need("falsepositives", len(d.FalsePositives) > 0)
-	need("risk_score", d.RiskScore != nil)
+	_, hasRisk := d.KeyPos["risk_score"] // a bad value is reported as such
+	need("risk_score", hasRisk)
 	need("investigation_guide", strings.TrimSpace(d.Guide) != "")
 	need("alert_fields", len(d.AlertFields) > 0)
 	var tactic, technique bool

@@ -31,7 +31,7 @@ var modifierClass = map[string]int{
 	"base64": modTransform, "base64offset": modTransform,
 	"utf16le": modTransform, "utf16be": modTransform, "utf16": modTransform, "wide": modTransform,
 	"windash": modTransform,
-	"all": modFlag, "cased": modFlag,
+	"all":     modFlag, "cased": modFlag,
 	"re": modType, "cidr": modType, "exists": modType, "fieldref": modType,
 	"lt": modType, "lte": modType, "gt": modType, "gte": modType,
 	"i": modRegexFlag, "m": modRegexFlag, "s": modRegexFlag,

@@ -84,9 +84,11 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 	}
 	used := map[string]bool{}
 	var conds []ir.Expr
+	parsed := len(det.Conditions) > 0
 	for _, c := range det.Conditions {
 		node, err := condition.Parse(c.Value, source.Pos{}, condition.Plain)
 		if err != nil {
+			parsed = false
 			d, ok := err.(*source.Diagnostic)
 			if !ok {
 				l.ds.Add(c.Pos, v.ConditionSyntax, "condition: %v", err)
@@ -103,7 +105,7 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 		}
 	}
 	for _, s := range det.Searches {
-		if !used[s.Name] {
+		if parsed && !used[s.Name] {
 			l.ds.Warn(s.Pos, v.UnusedSearch, "search %q is not used by the condition", s.Name)
 		}
 	}

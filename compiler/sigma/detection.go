@@ -37,9 +37,7 @@ func (r *reader) detection(n *yaml.Node, what string) *Detection {
 			}
 			fallthrough
 		default:
-			if s := r.search(k, val); s != nil {
-				d.Searches = append(d.Searches, s)
-			}
+			d.Searches = append(d.Searches, r.search(k, val))
 		}
 	}
 	if !hasCondition {
@@ -104,7 +102,6 @@ func (r *reader) search(k, n *yaml.Node) *Search {
 	}
 	if len(s.Alternatives) == 0 {
 		r.ds.Add(s.Pos, v.BadSearch, "search %q is empty", s.Name)
-		return nil
 	}
 	return s
 }
@@ -260,7 +257,7 @@ func (r *reader) correlation(n *yaml.Node, generate *yaml.Node) *Correlation {
 	case temporal:
 		c.Condition.Compare = []ir.Comparison{{Op: "gte", Value: int64(len(c.Rules))}}
 	case c.Type != "":
-		r.ds.Add(c.Pos, v.MissingField, "a %s correlation needs a condition", c.Type)
+		r.ds.Add(c.Pos, v.MissingField, "correlation of type %s needs a condition", c.Type)
 	}
 	for alias := range c.Aliases {
 		if !slices.Contains(c.GroupBy, alias) {
@@ -311,7 +308,7 @@ func (r *reader) threshold(c *Correlation, n *yaml.Node) {
 		r.ds.Add(r.pos(n), v.BadCorrelation, "correlation condition needs at least one of gt, gte, lt, lte, eq, neq")
 	}
 	if valueType && c.Condition.Field == "" {
-		r.ds.Add(r.pos(n), v.BadCorrelation, "a %s correlation's condition needs a field", c.Type)
+		r.ds.Add(r.pos(n), v.BadCorrelation, "the condition of a %s correlation needs a field", c.Type)
 	}
 	if c.Type == ir.ValuePercentile && c.Condition.Percentile == 0 {
 		r.ds.Add(r.pos(n), v.BadCorrelation, "a value_percentile correlation's condition needs a percentile")

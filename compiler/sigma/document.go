@@ -99,7 +99,8 @@ func (d *Detection) Search(name string) *Search {
 
 // Search is one search identifier: an OR of alternatives, each an AND of
 // items. A map gives one alternative; a list of maps one per map; a list
-// of plain values one keyword item.
+// of plain values one keyword item. A search whose value had problems
+// (reported) has no alternatives; it is still defined for the condition.
 type Search struct {
 	Name         string
 	Pos          source.Pos // the identifier key

@@ -55,15 +55,38 @@ type reader struct {
 	ds   source.Diagnostics
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+var (
+	yamlLineRE   = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
+	yamlAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '([^']*)' referenced`)
+)
 
-// yamlErrorPos extracts the line from a yaml.v3 error ("yaml: line 7:
-// ..."); yaml.v3 does not report columns for syntax errors.
+// parserErrors are yaml.v3's parser (not scanner) errors: it reports their
+// line 0-based, and scanner errors 1-based.
+var parserErrors = []string{
+	"did not find expected <document start>", "did not find expected key",
+	"did not find expected '-' indicator", "did not find expected node content",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"found duplicate %YAML directive", "found incompatible YAML document",
+	"found undefined tag handle", "found duplicate %TAG directive",
+}
+
+// yamlErrorPos extracts the line of a yaml.v3 error ("yaml: line 7: ...");
+// yaml.v3 reports no columns for syntax errors.
 func (r *reader) yamlErrorPos(err error) source.Pos {
-	m := yamlLineRE.FindStringSubmatch(err.Error())
+	msg := err.Error()
 	line := 1
-	if m != nil && m[1] != "" {
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil && m[1] != "" {
 		line, _ = strconv.Atoi(m[1])
+		for _, p := range parserErrors {
+			if strings.HasSuffix(msg, p) {
+				line++
+				break
+			}
+		}
+	} else if m := yamlAnchorRE.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(r.f.data, []byte("*"+m[1])); i >= 0 {
+			return r.f.posAt(i)
+		}
 	}
 	line = min(max(line, 1), len(r.f.lineStarts))
 	return source.Pos{File: r.f.name, Line: line, Col: 1}

@@ -1,0 +1,121 @@
+package compiler_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/tools/txtar"
+
+	"github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/compiler/golden"
+	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/compiler/validate"
+)
+
+// TestLoad runs the txtar cases of testdata/load: every section is written
+// to a folder, which is loaded (strict when the archive has a "strict"
+// section, with placeholders from a ".sigforge.yml" section). out/diagnostics
+// holds the diagnostics, out/rules a summary of the loaded rules.
+func TestLoad(t *testing.T) {
+	golden.RunTxtar(t, "testdata/load/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
+		dir := t.TempDir()
+		opts := compiler.Options{}
+		for _, f := range a.Files {
+			if strings.HasPrefix(f.Name, "out/") {
+				continue
+			}
+			if f.Name == "strict" {
+				opts.Strict = true
+				continue
+			}
+			p := filepath.Join(dir, filepath.FromSlash(f.Name))
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, f.Data, 0o644))
+			if f.Name == config.FileName {
+				cfg, err := config.Load(p)
+				require.NoError(t, err)
+				opts.Config = cfg
+			}
+		}
+		set, ds := compiler.Load([]string{dir}, opts)
+		diags := strings.ReplaceAll(ds.Error(), dir+string(filepath.Separator), "")
+		return map[string]string{
+			"diagnostics": diags,
+			"rules":       summary(set, dir),
+		}
+	})
+}
+
+// summary renders the loaded rules compactly for golden files.
+func summary(set *compiler.Set, dir string) string {
+	var b strings.Builder
+	rel := func(p string) string { r, _ := filepath.Rel(dir, p); return filepath.ToSlash(r) }
+	for _, f := range set.Files {
+		fmt.Fprintf(&b, "file %s\n", rel(f))
+	}
+	for _, r := range set.Rules {
+		fmt.Fprintf(&b, "%s %q", strings.TrimPrefix(r.Pos.String(), dir+string(filepath.Separator)), r.Title)
+		if r.ID != "" {
+			fmt.Fprintf(&b, " id=%s", r.ID)
+		}
+		if r.Name != "" {
+			fmt.Fprintf(&b, " name=%s", r.Name)
+		}
+		b.WriteByte('\n')
+		if r.Detection != nil {
+			fmt.Fprintf(&b, "  detection: %s\n", ir.Format(r.Detection))
+		}
+		if c := r.Correlation; c != nil {
+			var refs []string
+			for _, x := range c.Rules {
+				refs = append(refs, x.Title)
+			}
+			fmt.Fprintf(&b, "  correlation: %s rules=%q group-by=%q timespan=%s condition=%v field=%q generate=%v aliases=%v\n",
+				c.Type, refs, c.GroupBy, c.Timespan, c.Condition.Compare, c.Condition.Field, c.Generate, c.Aliases)
+		}
+		m := r.Meta
+		fmt.Fprintf(&b, "  meta: risk=%d severity=%s alert_fields=%q guide=%t\n", m.RiskScore, m.Severity, m.AlertFields, m.Guide != "")
+		for _, tac := range m.Threat {
+			fmt.Fprintf(&b, "  threat: %s %s (%s)", tac.ID, tac.ShortName, tac.Name)
+			for _, tech := range tac.Techniques {
+				fmt.Fprintf(&b, " %s", tech.ID)
+				for _, s := range tech.Subtechniques {
+					fmt.Fprintf(&b, " %s", s.ID)
+				}
+			}
+			b.WriteByte('\n')
+		}
+		if len(r.Custom) > 0 {
+			fmt.Fprintf(&b, "  custom: %v\n", r.Custom)
+		}
+	}
+	return b.String()
+}
+
+// TestEveryCodeHasAGoldenCase keeps the code table and the golden cases in
+// step: each code is unique, in order, and produced by at least one case.
+func TestEveryCodeHasAGoldenCase(t *testing.T) {
+	files, err := filepath.Glob("testdata/load/*.txtar")
+	require.NoError(t, err)
+	var all strings.Builder
+	for _, f := range files {
+		a, err := txtar.ParseFile(f)
+		require.NoError(t, err)
+		if out, ok := golden.Section(a, "out/diagnostics"); ok {
+			all.Write(out)
+		}
+	}
+	prev := ""
+	for _, c := range validate.Codes {
+		require.Greater(t, c.ID, prev, "codes must be unique and sorted")
+		prev = c.ID
+		require.NotEmpty(t, c.Name)
+		require.NotEmpty(t, c.Doc)
+		require.Contains(t, all.String(), ": "+c.ID+" ", "no golden case produces %s (%s)", c.ID, c.Name)
+	}
+}
