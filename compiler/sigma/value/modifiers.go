@@ -118,14 +118,14 @@ func (e *ChainError) Error() string { return e.Message }
 type state int
 
 const (
-	stValue   state = iota // the value as written
-	stString               // a string transformed by string modifiers
-	stRegex                // re
-	stCIDR                 // cidr
-	stCompare              // lt, lte, gt, gte
-	stFieldRef             // fieldref
-	stExists               // exists
-	stTime                 // minute … year
+	stValue    state = iota // the value as written
+	stString                // a string transformed by string modifiers
+	stRegex                 // re
+	stCIDR                  // cidr
+	stCompare               // lt, lte, gt, gte
+	stFieldRef              // fieldref
+	stExists                // exists
+	stTime                  // minute … year
 )
 
 var stateNames = map[state]string{
@@ -168,10 +168,10 @@ var readsValue = map[string]state{
 func CheckChain(mods []string) error {
 	st := stValue
 	var (
-		from    = ""   // the modifier that set st
-		wild    = ""   // the modifier that added wildcards
-		encoded = -1   // index of a pending UTF-16 encoding
-		b64     = ""   // the base64 modifier applied
+		from    = "" // the modifier that set st
+		wild    = "" // the modifier that added wildcards
+		encoded = -1 // index of a pending UTF-16 encoding
+		b64     = "" // the base64 modifier applied
 		seen    = map[string]int{}
 	)
 	fail := func(i int, format string, args ...any) error {

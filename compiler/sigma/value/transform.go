@@ -59,7 +59,7 @@ func Base64(v ir.Value) (ir.Value, error) {
 // v must not have wildcards.
 //
 // Unlike pySigma, empty forms are dropped: for a one-byte value the offset-1
-// form is empty, and "contains ''" would match every event. The empty value
+// form is empty, and "contains ”" would match every event. The empty value
 // has no form at all and is an error.
 func Base64Offset(v ir.Value) ([]ir.Value, error) {
 	s, ok := literalText(v)

@@ -221,12 +221,12 @@ func TestWindash(t *testing.T) {
 		{`-enc`, forms("", "enc")},
 		{`/c`, forms("", "c")},
 		{` -nop `, forms(" ", "nop ")},
-		{`a-b`, []string{`"a-b"`}},             // inside a word: kept
-		{`foo-`, []string{`"foo-"`}},           // no word after it
-		{`- x`, []string{`"- x"`}},             // no word right after it
-		{`é-x`, []string{`"é-x"`}},             // é is a word character
-		{`--x`, forms("-", "x")},               // only the dash before the word
-		{`-_x`, forms("", "_x")},               // _ is a word character
+		{`a-b`, []string{`"a-b"`}},   // inside a word: kept
+		{`foo-`, []string{`"foo-"`}}, // no word after it
+		{`- x`, []string{`"- x"`}},   // no word right after it
+		{`é-x`, []string{`"é-x"`}},   // é is a word character
+		{`--x`, forms("-", "x")},     // only the dash before the word
+		{`-_x`, forms("", "_x")},     // _ is a word character
 		{`plain`, []string{`"plain"`}},
 	}
 	for _, tt := range tests {
