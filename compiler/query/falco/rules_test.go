@@ -1,0 +1,148 @@
+package falco
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sigforge/sigforge/compiler/corpus"
+)
+
+func loadRecords(t *testing.T, path string) []*Record {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var file struct{ Records []json.RawMessage }
+	require.NoError(t, json.Unmarshal(data, &file))
+	var out []*Record
+	for i, raw := range file.Records {
+		out = append(out, record(t, string(raw)))
+		out[i].Num = uint64(i + 1)
+	}
+	return out
+}
+
+// TestUpstreamRules loads Falco's own aws_cloudtrail_rules.yaml and runs it
+// on hand-written records, as a check that the grammar and fields cover
+// real-world rules.
+func TestUpstreamRules(t *testing.T) {
+	dir := corpus.Dir(t, "falco-cloudtrail-rules")
+	data, err := os.ReadFile(filepath.Join(dir, "aws_cloudtrail_rules.yaml"))
+	require.NoError(t, err)
+	rs, err := Load("aws_cloudtrail_rules.yaml", data, LoadOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, rs.Warnings)
+	assert.Equal(t, MustVersion("10"), rs.RequiredEngine)
+	require.NotEmpty(t, rs.Rules)
+	for _, r := range rs.Rules {
+		assert.NotNil(t, r.Filter, r.Name)
+	}
+	recs := loadRecords(t, "testdata/records.json")
+	want := [][]string{
+		{"Console Root Login Without MFA", "Console Login Without MFA"},
+		{"Run Instances", "Run Instances in Non-approved Region"},
+		nil, // StopLogging that failed
+		{"CloudTrail Logging Disabled"},
+		{"Delete Bucket Public Access Block"},
+	}
+	for i, rec := range recs {
+		assert.ElementsMatch(t, want[i], rs.Match(rec), "record %d", i)
+	}
+}
+
+func TestLoadListsAndMacros(t *testing.T) {
+	const file = `
+- required_engine_version: 0.43.0
+- required_plugin_versions:
+  - name: cloudtrail
+    version: 0.10.0
+  - name: json
+    version: 0.7.0
+- list: base_regions
+  items: [eu-west-1]
+- list: approved_regions
+  items: [base_regions, us-east-1, "two words"]
+- macro: rds_call
+  condition: ct.src = "rds.amazonaws.com" and not ct.error exists
+- macro: rds_modify
+  condition: rds_call and ct.name in (rds_names)
+- list: rds_names
+  items: [ModifyDBInstance, ModifyDBCluster]
+- rule: Modify outside approved regions
+  desc: d
+  condition: rds_modify and not ct.region in (approved_regions)
+  output: "%ct.user %json.value[/requestParameters/dBInstanceIdentifier]"
+  priority: warning
+  source: aws_cloudtrail
+  tags: [a, b]
+- rule: Disabled
+  desc: d
+  condition: rds_call
+  output: x
+  priority: DEBUG
+  source: aws_cloudtrail
+  enabled: false
+- rule: Syscall rule
+  desc: d
+  condition: proc.name = x
+  output: x
+  priority: INFO
+`
+	rs, err := Load("r.yaml", []byte(file), LoadOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"approved_regions", "base_regions", "rds_names"}, rs.ListNames())
+	assert.Equal(t, []string{"eu-west-1", "us-east-1", "two words"}, rs.Lists[1].Items)
+	assert.Equal(t, `ct.src = "rds.amazonaws.com" and not ct.error exists and ct.name in ("ModifyDBInstance", "ModifyDBCluster") and not ct.region in ("eu-west-1", "us-east-1", "two words")`, rs.Rules[0].Expr.String())
+	assert.Len(t, rs.Warnings, 1) // the syscall rule
+	rec := record(t, modify)
+	assert.Empty(t, rs.Match(rec)) // eu-west-1 is approved; "Disabled" is disabled
+	rec.Fields["awsRegion"] = "ap-east-1"
+	assert.Equal(t, []string{"Modify outside approved regions"}, rs.Match(rec))
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"undefined macro", "- rule: r\n  desc: d\n  condition: ct.name = x and later\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n- macro: later\n  condition: ct.name = y\n",
+			`r.yaml:3:30: Undefined macro 'later' used in filter.`},
+		{"bad escape", "- rule: r\n  desc: d\n  condition: ct.name = \"a\\qb\"\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`r.yaml:3:24: unsupported string escape sequence: \q`},
+		{"unknown field", "- rule: r\n  desc: d\n  condition: ct.nope = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`r.yaml:3:14: filter_check called with nonexistent field ct.nope`},
+		{"folded condition", "- rule: r\n  desc: d\n  condition: >-\n    ct.name = x and\n    ct.nope = y\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`r.yaml:3:14: filter_check called with nonexistent field ct.nope (condition line 1, column 17)`},
+		{"bad priority", "- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: LOUD\n  source: aws_cloudtrail\n",
+			`r.yaml:5:13: Invalid priority level: LOUD`},
+		{"missing output", "- rule: r\n  desc: d\n  condition: ct.name = x\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`r.yaml:1:3: item has no mapping for key 'output'`},
+		{"unknown output field", "- rule: r\n  desc: d\n  condition: ct.name = x\n  output: user=%ct.nobody\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`r.yaml:4:11: invalid output format: unknown field ct.nobody`},
+		{"engine too old", "- required_engine_version: 0.60.0\n", `r.yaml:1:28: rules require engine version 0.60.0, but the engine version is 0.43.0`},
+		{"feature too new", "- rule: r\n  desc: d\n  condition: ct.name startswith anyof (a)\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`operator modifier anyof needs Falco engine version 0.62.0 (Falco 0.44.0)`},
+		{"duplicate", "- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
+			`defined twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load("r.yaml", []byte(tt.file), LoadOptions{Engine: MustVersion("0.43.0")})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestSubstituteList(t *testing.T) {
+	l := &List{Name: "names", Items: []string{"a", "b c"}}
+	assert.Equal(t, `ct.name in ( a, "b c" ) and x`, substituteList(`ct.name in (names) and x`, l))
+	// Not a whole word: untouched.
+	assert.Equal(t, `ct.name in (names2)`, substituteList(`ct.name in (names2)`, l))
+	// Falco substitutes inside quoted strings too when the name stands
+	// between blanks.
+	assert.Equal(t, `ct.name = "x a, "b c" y"`, substituteList(`ct.name = "x names y"`, l))
+	empty := &List{Name: "none"}
+	assert.Equal(t, `ct.name in (a  )`, substituteList(`ct.name in (a, none)`, empty))
+}
