@@ -165,7 +165,8 @@ func jsonError(path string, data []byte, lineBase int, off int64, err error) err
 		off = max(typ.Offset-1, 0)
 		msg = "not a JSON object"
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		off = int64(len(data))
+		// Point just after the last content, not at trailing blank lines.
+		off = int64(len(bytes.TrimRight(data, " \t\r\n")))
 		msg = "unexpected end of JSON (truncated file?)"
 		if len(bytes.TrimSpace(data)) == 0 {
 			msg = "empty JSON document"

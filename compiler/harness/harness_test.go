@@ -34,7 +34,7 @@ func TestParse(t *testing.T) {
 		{"syntax error", "a.json", "{\n  \"a\": 1,\n  \"b\" 2\n}", 0, nil, "a.json:3:7: invalid JSON: invalid character '2' after object key"},
 		{"trailing data", "a.json", "{\"a\":1}\n{\"b\":2}\n", 0, nil, "a.json:2:1: unexpected data after the JSON value"},
 		{"array", "a.json", `[{"a":1}]`, 0, nil, "a.json:1:1: a fixture must be a JSON object"},
-		{"empty json", "a.json", "  \n", 0, nil, "a.json:2:1: invalid JSON: empty JSON document"},
+		{"empty json", "a.json", "  \n", 0, nil, "a.json:1:1: invalid JSON: empty JSON document"},
 		{"ndjson", "a.ndjson", "{\"a\":1}\n\n{\"a\":2}\r\n", 2, []string{"a.ndjson:1", "a.ndjson:3"}, ""},
 		{"jsonl", "a.jsonl", "{\"a\":1}\n", 1, []string{"a.jsonl:1"}, ""},
 		{"ndjson bad line", "a.ndjson", "{\"a\":1}\n{\"a\":2,,}\n", 0, nil, "a.ndjson:2:8: invalid JSON: invalid character ','"},
