@@ -5,6 +5,7 @@ package all
 
 import (
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/cloudwatch"
 	"github.com/sigforge/sigforge/backends/eql"
 	"github.com/sigforge/sigforge/backends/esql"
 	"github.com/sigforge/sigforge/backends/sigma"
@@ -29,4 +30,5 @@ var registry = []func(cfg *config.Config) (backends.Backend, error){
 	sigma.New,
 	func(c *config.Config) (backends.Backend, error) { return eql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return esql.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return cloudwatch.New(c) },
 }

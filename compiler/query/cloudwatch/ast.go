@@ -227,3 +227,21 @@ type DelimCond struct {
 func (*DelimOr) delimExpr()   {}
 func (*DelimAnd) delimExpr()  {}
 func (*DelimCond) delimExpr() {}
+
+// ParseSelector parses a property selector such as $.a.b[0].c (a metric
+// filter dimension value).
+func ParseSelector(s string) (Selector, error) {
+	p, err := Parse("{ " + s + " NOT EXISTS }")
+	if err != nil {
+		return Selector{}, err
+	}
+	c, ok := p.JSON.(*Cond)
+	if !ok {
+		return Selector{}, &Error{Line: 1, Col: 1, Msg: "not a selector: " + s}
+	}
+	return c.Selector, nil
+}
+
+// Lookup returns the value the selector points at in a decoded JSON object,
+// and whether it exists.
+func (s Selector) Lookup(doc map[string]any) (any, bool) { return s.resolve(doc) }

@@ -1,0 +1,85 @@
+package cloudwatch
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sigforge/sigforge/backends"
+	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/compiler/corpus"
+	"github.com/sigforge/sigforge/compiler/golden"
+	"github.com/sigforge/sigforge/compiler/harness"
+)
+
+// loadPack loads the rule pack in rules/ with its configuration.
+func loadPack(t *testing.T) (*sigforge.Set, *config.Config) {
+	t.Helper()
+	dir := filepath.Join(corpus.Root(), "rules")
+	cfg, err := config.Find(dir)
+	require.NoError(t, err)
+	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	require.NotEmpty(t, set.Rules)
+	return set, cfg
+}
+
+// TestPackGolden compiles every rule of the pack in every form; the output
+// (or the reason a rule cannot be expressed) is testdata/pack.<format>.golden,
+// and every compiled text reads back through Prepare.
+func TestPackGolden(t *testing.T) {
+	set, cfg := loadPack(t)
+	for _, format := range Formats() {
+		t.Run(format, func(t *testing.T) {
+			b, err := New(cfg, Format(format))
+			require.NoError(t, err)
+			var out strings.Builder
+			for _, r := range set.Rules {
+				out.WriteString("### " + filepath.Base(r.File) + ": " + r.Title + "\n")
+				o, err := b.Compile(r)
+				var u *backends.Unsupported
+				switch {
+				case errors.As(err, &u):
+					out.WriteString("unsupported: " + u.Construct + ": " + u.Reason + "\n\n")
+					continue
+				case err != nil:
+					t.Fatalf("%s: %v", r.File, err)
+				}
+				_, err = b.Prepare(o)
+				require.NoError(t, err, "compiled %s of %s must read back:\n%s", format, r.File, o.Text)
+				out.WriteString(o.Text + "\n")
+			}
+			golden.Check(t, "testdata/pack."+format+".golden", []byte(out.String()))
+		})
+	}
+}
+
+// TestPackFixtures runs the compiled filters and alarm of every rule on its
+// fixtures, as `sigforge test --target cloudwatch` does, in every form.
+func TestPackFixtures(t *testing.T) {
+	set, cfg := loadPack(t)
+	for _, format := range Formats() {
+		t.Run(format, func(t *testing.T) {
+			b, err := New(cfg, Format(format))
+			require.NoError(t, err)
+			rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
+			sum := rn.Run(set.Rules)
+			for _, r := range sum.Results {
+				switch r.Status {
+				case harness.Fail:
+					t.Errorf("%s: %s", r.Rule, r.Reason)
+					for _, f := range r.Failures() {
+						t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
+					}
+				case harness.Skip:
+					t.Logf("skipped %s: %s", r.Rule, r.Reason)
+				}
+			}
+			t.Logf("cloudwatch %s: %d passed, %d failed, %d skipped", format, sum.Passed, sum.Failed, sum.Skipped)
+		})
+	}
+}
