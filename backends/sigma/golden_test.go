@@ -1,0 +1,39 @@
+package sigma
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/golden"
+)
+
+// TestGoldenYAML compiles each testdata/*.txtar rule.yml through the real
+// loader; out/sigma holds the text of every rule of the file.
+func TestGoldenYAML(t *testing.T) {
+	golden.RunTxtar(t, "testdata/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
+		src, ok := golden.Section(a, "rule.yml")
+		if !ok {
+			t.Fatal("no rule.yml section")
+		}
+		set, ds := compiler.Parse("rule.yml", src, compiler.Options{})
+		if ds.HasErrors() {
+			t.Fatal(ds.Error())
+		}
+		b := &Backend{}
+		var out strings.Builder
+		for _, r := range set.Rules {
+			o, err := b.Compile(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(set.Rules) > 1 {
+				out.WriteString("== " + r.Title + "\n")
+			}
+			out.WriteString(o.Text)
+		}
+		return map[string]string{"sigma": out.String()}
+	})
+}
