@@ -210,20 +210,27 @@ func (l *linker) correlations() {
 	}
 	// A chain of correlations must not loop.
 	for _, e := range l.entries {
-		if e.rule != nil && e.rule.IsCorrelation() && loops(e.rule, e.rule, 0) {
+		if e.rule != nil && e.rule.IsCorrelation() && loops(e.rule, e.rule, nil) {
 			l.report(e, &source.Diagnostic{Pos: e.doc.Correlation.Pos, Code: v.BadCorrelation,
 				Message: "correlation chain references itself"})
 		}
 	}
 }
 
-func loops(start, r *ir.Rule, depth int) bool {
-	if depth > 64 {
-		return true
+// loops reports whether the correlation chain from r reaches start again.
+func loops(start, r *ir.Rule, seen map[*ir.Rule]bool) bool {
+	if seen == nil {
+		seen = map[*ir.Rule]bool{}
 	}
 	for _, x := range r.Correlation.Rules {
-		if x == start || (x.IsCorrelation() && loops(start, x, depth+1)) {
+		if x == start {
 			return true
+		}
+		if x.IsCorrelation() && !seen[x] {
+			seen[x] = true
+			if loops(start, x, seen) {
+				return true
+			}
 		}
 	}
 	return false

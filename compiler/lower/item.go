@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -327,9 +326,20 @@ func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, trans
 			next = append(next, out...)
 		}
 		vals = next
+		if len(vals) > maxValues {
+			l.ds.Add(t.Pos, v.BadModifier, "%s: the modifiers expand the value to more than %d variants", it.Key, maxValues)
+			return nil, false
+		}
 	}
 	return dedupe(vals), true
 }
+
+// maxWindashSites bounds |windash, which makes 5^n variants of a value
+// with n option dashes.
+const maxWindashSites = 5
+
+// maxValues bounds the values one item may expand to (windash, expand).
+const maxValues = 10000
 
 // transform applies one string transformation.
 func transform(name string, x ir.Value) ([]ir.Value, string) {
@@ -375,15 +385,23 @@ func transform(name string, x ir.Value) ([]ir.Value, string) {
 		}
 		return []ir.Value{y}, ""
 	case "windash":
+		if n := windashSites(x); n > maxWindashSites {
+			return nil, fmt.Sprintf("windash: the value has %d option dashes; at most %d are expanded (5^n variants)", n, maxWindashSites)
+		}
 		return windash(x), ""
 	}
 	return nil, fmt.Sprintf("unknown transformation %s", name)
 }
 
 func dedupe(vals []ir.Value) []ir.Value {
+	if len(vals) < 2 {
+		return vals
+	}
 	out := vals[:0:0]
+	seen := make(map[string]bool, len(vals))
 	for _, x := range vals {
-		if !slices.ContainsFunc(out, func(y ir.Value) bool { return y.Quoted() == x.Quoted() }) {
+		if k := x.Quoted(); !seen[k] {
+			seen[k] = true
 			out = append(out, x)
 		}
 	}

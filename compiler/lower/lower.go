@@ -305,6 +305,11 @@ func (l *lowerer) expandValues(it *sigma.Item, expand bool) ([]sigma.Value, bool
 				ok = false
 				break
 			}
+			if len(texts)*len(vals) > maxValues {
+				l.ds.Add(val.Pos, v.BadModifier, "%s: the placeholders expand the value to more than %d variants", it.Key, maxValues)
+				ok = false
+				break
+			}
 			var next []string
 			for _, t := range texts {
 				for _, x := range vals {

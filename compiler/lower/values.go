@@ -136,6 +136,20 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
+// windashSites counts the option dashes windash would expand.
+func windashSites(v ir.Value) int {
+	n := 0
+	for _, p := range v.Parts {
+		t := p.Text
+		for i := 0; p.Kind == ir.Literal && i < len(t); i++ {
+			if (t[i] == '-' || t[i] == '/') && (i == 0 || !isWordByte(t[i-1])) && i+1 < len(t) && isWordByte(t[i+1]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // windash returns every variant of v in which each '-' or '/' that starts
 // an option (regex \B[-/]\b: not after a word character, before one) is
 // replaced by each of windashChars.
