@@ -1,0 +1,197 @@
+package kql
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Quote renders s as a quoted KQL string: an exact value with no wildcard.
+func Quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// EscapeLiteral renders one literal run of an unquoted KQL value: special
+// characters and the words or/and/not where they would be read as keywords
+// get a backslash, tab/CR/LF become \t \r \n. Whitespace at the start or the
+// end of a whole value cannot be written unquoted (Kibana trims it); the
+// caller says where the run sits with first and last.
+func EscapeLiteral(s string, first, last bool) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if r, _ := utf8.DecodeRuneInString(s); first && jsSpace(r) {
+		return "", fmt.Errorf("an unquoted KQL value cannot start with whitespace (Kibana trims it)")
+	}
+	if r, _ := utf8.DecodeLastRuneInString(s); last && jsSpace(r) {
+		return "", fmt.Errorf("an unquoted KQL value cannot end with whitespace (Kibana trims it)")
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case isSpecial(r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case keywordInLiteral(s, i):
+			// "\n" is the escape for a newline, so a keyword starting with
+			// n is broken up with a unicode escape instead of "\not".
+			if r == 'n' {
+				b.WriteString(`\u006E`)
+			} else {
+				b.WriteByte('\\')
+				b.WriteRune(r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String(), nil
+}
+
+// keywordInLiteral reports whether the word at i would end an unquoted
+// literal: "not" followed by a space, or "or"/"and" between spaces (a run
+// that does not start the value may follow a space of the previous run;
+// callers never split runs inside whitespace).
+func keywordInLiteral(s string, i int) bool {
+	spaceAfter := func(end int) bool {
+		if end >= len(s) {
+			return false
+		}
+		r, _ := utf8.DecodeRuneInString(s[end:])
+		return isSpace(r)
+	}
+	word := func(w string) bool {
+		return len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) && spaceAfter(i+len(w))
+	}
+	if word("not") {
+		return true
+	}
+	if i == 0 {
+		return false
+	}
+	prev, _ := utf8.DecodeLastRuneInString(s[:i])
+	return isSpace(prev) && (word("or") || word("and"))
+}
+
+// FormatValue renders a value (quoted when Quoted, else unquoted with
+// wildcards).
+func FormatValue(v Value) (string, error) {
+	if v.Quoted {
+		return Quote(v.Text()), nil
+	}
+	var b strings.Builder
+	for i, p := range v.Parts {
+		if p.Wildcard {
+			b.WriteByte('*')
+			continue
+		}
+		e, err := EscapeLiteral(p.Text, i == 0, i == len(v.Parts)-1)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(e)
+	}
+	if b.Len() == 0 {
+		return `""`, nil
+	}
+	return b.String(), nil
+}
+
+// FormatField renders a field name, quoted when it cannot be written bare.
+func FormatField(f string) string {
+	if f == "" || strings.ContainsFunc(f, func(r rune) bool { return isSpace(r) || (isSpecial(r) && r != '*') }) {
+		return Quote(f)
+	}
+	runs := strings.Split(f, "*")
+	for i, r := range runs {
+		e, err := EscapeLiteral(r, i == 0, i == len(runs)-1)
+		if err != nil || e != r {
+			return Quote(f)
+		}
+	}
+	return f
+}
+
+// Format renders a query as KQL text that parses back to the same query.
+func Format(n Node) (string, error) {
+	switch x := n.(type) {
+	case *MatchAll:
+		return "*:*", nil
+	case *And:
+		return formatList(x.Args, " and ", func(a Node) bool { _, isOr := a.(*Or); return isOr })
+	case *Or:
+		return formatList(x.Args, " or ", func(Node) bool { return false })
+	case *Not:
+		inner, err := Format(x.Arg)
+		if err != nil {
+			return "", err
+		}
+		switch x.Arg.(type) {
+		case *And, *Or, *Not:
+			inner = "(" + inner + ")"
+		}
+		return "not " + inner, nil
+	case *Exists:
+		return FormatField(x.Field) + ":*", nil
+	case *Is:
+		v, err := FormatValue(x.Value)
+		if err != nil {
+			return "", err
+		}
+		if x.Field == "" {
+			return v, nil
+		}
+		return FormatField(x.Field) + ":" + v, nil
+	case *Range:
+		v, err := FormatValue(x.Value)
+		if err != nil {
+			return "", err
+		}
+		return FormatField(x.Field) + " " + x.Op + " " + v, nil
+	case *Nested:
+		return "", fmt.Errorf("kql: formatting nested queries is not supported")
+	}
+	return "", fmt.Errorf("kql: unknown node %T", n)
+}
+
+func formatList(args []Node, sep string, paren func(Node) bool) (string, error) {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		s, err := Format(a)
+		if err != nil {
+			return "", err
+		}
+		if paren(a) {
+			s = "(" + s + ")"
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, sep), nil
+}
