@@ -8,6 +8,7 @@ import (
 	"github.com/sigforge/sigforge/backends/cloudwatch"
 	"github.com/sigforge/sigforge/backends/eql"
 	"github.com/sigforge/sigforge/backends/esql"
+	"github.com/sigforge/sigforge/backends/kibana"
 	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/config"
 )
@@ -30,5 +31,6 @@ var registry = []func(cfg *config.Config) (backends.Backend, error){
 	sigma.New,
 	func(c *config.Config) (backends.Backend, error) { return eql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return esql.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return kibana.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return cloudwatch.New(c) },
 }
