@@ -1,7 +1,6 @@
 package lower
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -10,47 +9,42 @@ import (
 
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/sigma"
-	"github.com/sigforge/sigforge/compiler/source"
+	"github.com/sigforge/sigforge/compiler/sigma/value"
 	v "github.com/sigforge/sigforge/compiler/validate"
 )
-
-// Modifier classes.
-const (
-	modTransform = iota // rewrites string values
-	modFlag             // all, cased
-	modType             // chooses the operator
-	modRegexFlag        // i, m, s after re
-	modTimePart         // minute … year
-	modNegate           // neq
-	modExpand           // expand
-)
-
-var modifierClass = map[string]int{
-	"contains": modTransform, "startswith": modTransform, "endswith": modTransform,
-	"base64": modTransform, "base64offset": modTransform,
-	"utf16le": modTransform, "utf16be": modTransform, "utf16": modTransform, "wide": modTransform,
-	"windash": modTransform,
-	"all":     modFlag, "cased": modFlag,
-	"re": modType, "cidr": modType, "exists": modType, "fieldref": modType,
-	"lt": modType, "lte": modType, "gt": modType, "gte": modType,
-	"i": modRegexFlag, "m": modRegexFlag, "s": modRegexFlag,
-	"ignorecase": modRegexFlag, "multiline": modRegexFlag, "dotall": modRegexFlag,
-	"minute": modTimePart, "hour": modTimePart, "day": modTimePart, "week": modTimePart,
-	"month": modTimePart, "year": modTimePart,
-	"neq":    modNegate,
-	"expand": modExpand,
-}
 
 var typeOps = map[string]ir.Op{
 	"re": ir.OpRegex, "cidr": ir.OpCIDR, "exists": ir.OpExists, "fieldref": ir.OpFieldRef,
 	"lt": ir.OpLT, "lte": ir.OpLTE, "gt": ir.OpGT, "gte": ir.OpGTE,
 }
 
+var timeParts = map[string]bool{"minute": true, "hour": true, "day": true, "week": true, "month": true, "year": true}
+
 // item lowers one field item (or keyword list) to an expression; nil when
-// it has errors (reported to l.ds).
+// it has errors (reported to l.ds). Which chains are legal is decided by
+// value.CheckChain (one rule set for the whole project); this adds the
+// checks that need the values and the position of each problem.
 func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	errs := len(l.ds)
 	m := &ir.Match{Pos: it.Pos, Field: it.Field, Op: ir.OpEqual}
+	names := make([]string, len(it.Modifiers))
+	for i, mod := range it.Modifiers {
+		names[i] = mod.Name
+	}
+	if len(names) > 0 {
+		m.Modifiers = names
+		if err := value.CheckChain(names); err != nil {
+			code, pos := v.BadModifier, it.Pos
+			if ce, ok := err.(*value.ChainError); ok {
+				pos = it.Modifiers[ce.Index].Pos
+				if ce.Unknown {
+					code = v.UnknownModifier
+				}
+			}
+			l.ds.Add(pos, code, "%s", err.Error())
+			return nil
+		}
+	}
 	var (
 		typeMod    *sigma.Modifier
 		transforms []sigma.Modifier
@@ -59,62 +53,40 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	)
 	for i := range it.Modifiers {
 		mod := &it.Modifiers[i]
-		m.Modifiers = append(m.Modifiers, mod.Name)
-		class, ok := modifierClass[mod.Name]
-		if !ok {
-			l.ds.Add(mod.Pos, v.UnknownModifier, "unknown modifier %q%s", mod.Name, suggest(mod.Name))
-			continue
-		}
-		switch class {
-		case modTransform:
-			if typeMod != nil && typeMod.Name != "re" {
-				l.ds.Add(mod.Pos, v.BadModifier, "%s cannot follow %s", mod.Name, typeMod.Name)
-			}
-			transforms = append(transforms, *mod)
-		case modFlag:
-			if mod.Name == "all" {
-				if m.All {
-					l.ds.Add(mod.Pos, v.BadModifier, "all is given twice")
-				}
-				m.All = true
-			} else {
-				m.Cased = true
-			}
-		case modType:
-			if typeMod != nil {
-				l.ds.Add(mod.Pos, v.BadModifier, "%s cannot be combined with %s", mod.Name, typeMod.Name)
-				continue
-			}
-			typeMod = mod
-			m.Op = typeOps[mod.Name]
-		case modRegexFlag:
-			if typeMod == nil || typeMod.Name != "re" {
-				l.ds.Add(mod.Pos, v.BadModifier, "%s is a sub-modifier of re and must follow it", mod.Name)
-				continue
-			}
-			switch mod.Name {
-			case "i", "ignorecase":
-				m.Regex.IgnoreCase = true
-			case "m", "multiline":
-				m.Regex.Multiline = true
-			case "s", "dotall":
-				m.Regex.DotAll = true
-			}
-		case modTimePart:
-			if m.TimePart != "" {
-				l.ds.Add(mod.Pos, v.BadModifier, "%s cannot be combined with %s", mod.Name, m.TimePart)
-			}
-			m.TimePart = mod.Name
-		case modNegate:
+		switch name := mod.Name; {
+		case name == "all":
+			m.All = true
+		case name == "cased":
+			m.Cased = true
+		case name == "neq":
 			negate = true
-		case modExpand:
+		case name == "expand":
 			expand = true
+		case name == "i" || name == "ignorecase":
+			m.Regex.IgnoreCase = true
+		case name == "m" || name == "multiline":
+			m.Regex.Multiline = true
+		case name == "s" || name == "dotall":
+			m.Regex.DotAll = true
+		case timeParts[name]:
+			m.TimePart = name
+		case typeOps[name] != ir.OpEqual || name == "re":
+			typeMod = mod
+			m.Op = typeOps[name]
+		default:
+			transforms = append(transforms, *mod)
 		}
 	}
-	if len(l.ds) > errs {
+	if it.Field == "" && (typeMod != nil || m.TimePart != "") {
+		name := m.TimePart
+		if typeMod != nil {
+			name = typeMod.Name
+		}
+		l.ds.Add(it.Pos, v.BadModifier, "%s needs a field; a keyword search cannot use it", name)
 		return nil
 	}
-	if bad := l.checkCombination(it, m, typeMod, transforms); bad {
+	if m.All && len(it.Values) < 2 {
+		l.ds.Add(it.Pos, v.BadModifier, "%s: all needs a list of at least two values", it.Key)
 		return nil
 	}
 
@@ -150,9 +122,6 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	}
 	if len(l.ds) > errs {
 		return nil
-	}
-	if m.All && len(it.Values) == 1 && !it.List {
-		l.ds.Warn(it.Pos, v.BadModifier, "%s: all on a single value has no effect", it.Key)
 	}
 	return negated(negate, combine(m, groups))
 }
@@ -192,54 +161,6 @@ func negated(neg bool, e ir.Expr) ir.Expr {
 	return e
 }
 
-// checkCombination reports modifier combinations that make no sense.
-func (l *lowerer) checkCombination(it *sigma.Item, m *ir.Match, typeMod *sigma.Modifier, transforms []sigma.Modifier) bool {
-	bad := false
-	fail := func(pos source.Pos, format string, args ...any) {
-		l.ds.Add(pos, v.BadModifier, format, args...)
-		bad = true
-	}
-	if it.Field == "" && typeMod != nil {
-		fail(typeMod.Pos, "%s needs a field; a keyword search cannot use it", typeMod.Name)
-	}
-	if it.Field == "" && m.TimePart != "" {
-		fail(it.Pos, "%s needs a field; a keyword search cannot use it", m.TimePart)
-	}
-	if typeMod == nil {
-		return bad
-	}
-	switch typeMod.Name {
-	case "exists":
-		if len(it.Modifiers) > 1 {
-			fail(typeMod.Pos, "exists cannot be combined with other modifiers")
-		}
-	case "cidr", "fieldref":
-		if len(transforms) > 0 {
-			fail(transforms[0].Pos, "%s cannot be combined with %s", transforms[0].Name, typeMod.Name)
-		}
-		if m.TimePart != "" {
-			fail(typeMod.Pos, "%s cannot be combined with %s", typeMod.Name, m.TimePart)
-		}
-	case "lt", "lte", "gt", "gte":
-		if len(transforms) > 0 {
-			fail(transforms[0].Pos, "%s cannot be combined with %s", transforms[0].Name, typeMod.Name)
-		}
-		if m.Cased {
-			fail(typeMod.Pos, "cased cannot be combined with %s", typeMod.Name)
-		}
-	case "re":
-		for _, t := range transforms {
-			if t.Name != "contains" && t.Name != "startswith" && t.Name != "endswith" {
-				fail(t.Pos, "%s cannot be combined with re", t.Name)
-			}
-		}
-		if m.TimePart != "" {
-			fail(typeMod.Pos, "re cannot be combined with %s", m.TimePart)
-		}
-	}
-	return bad
-}
-
 func (l *lowerer) exists(it *sigma.Item, m *ir.Match, negate bool) ir.Expr {
 	if len(it.Values) != 1 || it.Values[0].Kind != sigma.Bool {
 		l.ds.Add(it.Pos, v.BadModifier, "%s: exists takes true or false", it.Key)
@@ -271,19 +192,19 @@ func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, trans
 			l.ds.Add(val.Pos, v.BadModifier, "%s: invalid regular expression: %s", it.Key, regexError(err))
 			return nil, false
 		}
-		return []ir.Value{literalString(val.Text)}, true
+		return []ir.Value{ir.Str(val.Text)}, true
 	case ir.OpCIDR:
 		if _, err := netip.ParsePrefix(val.Text); err != nil || val.Kind != sigma.String {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: %q is not a CIDR network (e.g. 10.0.0.0/8)", it.Key, val.Text)
 			return nil, false
 		}
-		return []ir.Value{literalString(val.Text)}, true
+		return []ir.Value{ir.Str(val.Text)}, true
 	case ir.OpFieldRef:
 		if val.Kind != sigma.String || strings.ContainsAny(val.Text, "*?") || val.Text == "" {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: fieldref takes a field name without wildcards", it.Key)
 			return nil, false
 		}
-		return []ir.Value{literalString(val.Text)}, true
+		return []ir.Value{ir.Str(val.Text)}, true
 	case ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE:
 		n, ok := number(val)
 		if !ok {
@@ -309,9 +230,9 @@ func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, trans
 		case sigma.Bool:
 			return []ir.Value{ir.BoolValue(val.Text == "true")}, true
 		}
-		return []ir.Value{sigmaString(val.Text)}, true
+		return []ir.Value{value.Parse(val.Text)}, true
 	}
-	vals := []ir.Value{sigmaString(val.Text)}
+	vals := []ir.Value{value.Parse(val.Text)}
 	for _, t := range transforms {
 		if m.Op == ir.OpRegex {
 			continue // contains/startswith/endswith do not change an unanchored search
@@ -341,31 +262,29 @@ const maxWindashSites = 5
 // maxValues bounds the values one item may expand to (windash, expand).
 const maxValues = 10000
 
-// transform applies one string transformation.
+// transform applies one string transformation (package value).
 func transform(name string, x ir.Value) ([]ir.Value, string) {
+	var (
+		out []ir.Value
+		err error
+	)
 	switch name {
 	case "contains":
-		return []ir.Value{wildcardSuffix(wildcardPrefix(x))}, ""
+		out = []ir.Value{value.Contains(x)}
 	case "startswith":
-		return []ir.Value{wildcardSuffix(x)}, ""
+		out = []ir.Value{value.StartsWith(x)}
 	case "endswith":
-		return []ir.Value{wildcardPrefix(x)}, ""
-	case "base64", "base64offset":
-		if x.HasWildcards() {
-			return nil, name + " cannot encode a value with wildcards"
-		}
-		text := x.Text()
-		if name == "base64" {
-			return []ir.Value{ir.Str(base64.StdEncoding.EncodeToString([]byte(text)))}, ""
-		}
-		var out []ir.Value
-		for _, s := range base64Offsets(text) {
-			out = append(out, ir.Str(s))
-		}
-		return out, ""
+		out = []ir.Value{value.EndsWith(x)}
+	case "base64":
+		var b ir.Value
+		b, err = value.Base64(x)
+		out = []ir.Value{b}
+	case "base64offset":
+		out, err = value.Base64Offset(x)
 	case "utf16le":
-		return []ir.Value{mapLiterals(x, func(s string) string { return utf16Bytes(s, false) })}, ""
+		out = []ir.Value{value.UTF16LE(x)}
 	case "wide":
+		// pySigma's wide only encodes ASCII text.
 		for _, p := range x.Parts {
 			for i := 0; i < len(p.Text); i++ {
 				if p.Text[i] >= 0x80 {
@@ -373,24 +292,23 @@ func transform(name string, x ir.Value) ([]ir.Value, string) {
 				}
 			}
 		}
-		return []ir.Value{mapLiterals(x, func(s string) string { return utf16Bytes(s, false) })}, ""
+		out = []ir.Value{value.Wide(x)}
 	case "utf16be":
-		return []ir.Value{mapLiterals(x, func(s string) string { return utf16Bytes(s, true) })}, ""
+		out = []ir.Value{value.UTF16BE(x)}
 	case "utf16":
-		y := mapLiterals(x, func(s string) string { return utf16Bytes(s, false) })
-		if len(y.Parts) > 0 && y.Parts[0].Kind == ir.Literal {
-			y.Parts[0].Text = "\xff\xfe" + y.Parts[0].Text
-		} else {
-			y.Parts = append([]ir.Part{{Kind: ir.Literal, Text: "\xff\xfe"}}, y.Parts...)
-		}
-		return []ir.Value{y}, ""
+		out = []ir.Value{value.UTF16(x)}
 	case "windash":
 		if n := windashSites(x); n > maxWindashSites {
 			return nil, fmt.Sprintf("windash: the value has %d option dashes; at most %d are expanded (5^n variants)", n, maxWindashSites)
 		}
-		return windash(x), ""
+		out = value.Windash(x)
+	default:
+		return nil, fmt.Sprintf("unknown transformation %s", name)
 	}
-	return nil, fmt.Sprintf("unknown transformation %s", name)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return out, ""
 }
 
 func dedupe(vals []ir.Value) []ir.Value {
@@ -445,37 +363,3 @@ func regexError(err error) string {
 	return strings.TrimPrefix(msg, "error parsing regexp: ")
 }
 
-// suggest proposes a known modifier close to a misspelt one.
-func suggest(name string) string {
-	best, bestD := "", 3
-	for known := range modifierClass {
-		if d := distance(name, known); d < bestD || d == bestD && best != "" && known < best {
-			best, bestD = known, d
-		}
-	}
-	if best == "" || len(name) < 3 {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance of two short strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

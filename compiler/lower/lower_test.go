@@ -78,19 +78,19 @@ func TestModifiers(t *testing.T) {
 		{"fieldref", "  sel:\n    f|fieldref: g\n  condition: sel", `f fieldref "g"`},
 		{"fieldref neq", "  sel:\n    f|fieldref|neq: g\n  condition: sel", `not(f fieldref "g")`},
 		{"hour", "  sel:\n    t|hour: 3\n  condition: sel", `t|hour = 3`},
-		{"minute gte", "  sel:\n    t|minute|gte: 30\n  condition: sel", `t|minute >= 30`},
+		{"minute list", "  sel:\n    t|minute: [0, 30]\n  condition: sel", `t|minute = [0, 30]`},
 		{"day", "  sel:\n    t|day: 1\n  condition: sel", `t|day = 1`},
 		{"week", "  sel:\n    t|week: 52\n  condition: sel", `t|week = 52`},
 		{"month", "  sel:\n    t|month: [1, 12]\n  condition: sel", `t|month = [1, 12]`},
-		{"year lt", "  sel:\n    t|year|lt: 2020\n  condition: sel", `t|year < 2020`},
+		{"year", "  sel:\n    t|year: 2020\n  condition: sel", `t|year = 2020`},
 		{"base64", "  sel:\n    f|base64: cmd\n  condition: sel", `f = "Y21k"`},
 		{"base64 contains", "  sel:\n    f|base64|contains: cmd\n  condition: sel", `f = "*Y21k*"`},
 		{"base64offset contains", "  sel:\n    f|base64offset|contains: cmd\n  condition: sel", `f = ["*Y21k*", "*NtZ*", "*jbW*"]`},
 		{"base64offset longer", "  sel:\n    f|base64offset|contains: /bin/bash\n  condition: sel", `f = ["*L2Jpbi9iYXNo*", "*9iaW4vYmFza*", "*vYmluL2Jhc2*"]`},
-		{"utf16le", "  sel:\n    f|utf16le: cmd\n  condition: sel", `f = "c\x00m\x00d\x00"`},
-		{"wide", "  sel:\n    f|wide: cmd\n  condition: sel", `f = "c\x00m\x00d\x00"`},
-		{"utf16be", "  sel:\n    f|utf16be: cmd\n  condition: sel", `f = "\x00c\x00m\x00d"`},
-		{"utf16 bom", "  sel:\n    f|utf16: cmd\n  condition: sel", `f = "\xff\xfec\x00m\x00d\x00"`},
+		{"utf16le base64", "  sel:\n    f|utf16le|base64: cmd\n  condition: sel", `f = "YwBtAGQA"`},
+		{"wide base64", "  sel:\n    f|wide|base64: cmd\n  condition: sel", `f = "YwBtAGQA"`},
+		{"utf16be base64", "  sel:\n    f|utf16be|base64: cmd\n  condition: sel", `f = "AGMAbQBk"`},
+		{"utf16 bom base64", "  sel:\n    f|utf16|base64: cmd\n  condition: sel", `f = "//5jAG0AZAA="`},
 		{"wide base64offset contains", "  sel:\n    f|wide|base64offset|contains: ab\n  condition: sel", `f = ["*YQBiA*", "*EAYg*", "*hAGIA*"]`},
 		{"windash", "  sel:\n    f|windash: -x\n  condition: sel", `f = ["-x", "/x", "–x", "—x", "―x"]`},
 		{"windash contains", "  sel:\n    f|windash|contains: ' -a '\n  condition: sel", `f = ["* -a *", "* /a *", "* –a *", "* —a *", "* ―a *"]`},
@@ -108,6 +108,37 @@ func TestModifiers(t *testing.T) {
 			r, ds := lowerDetection(t, tt.det, lower.Options{})
 			require.False(t, ds.HasErrors(), "%v", ds)
 			assert.Equal(t, tt.want, ir.Format(r.Detection))
+		})
+	}
+}
+
+// TestModifierErrors checks the code and position of modifier problems;
+// the message text is package value's and package lower's to word.
+func TestModifierErrors(t *testing.T) {
+	tests := []struct{ name, det, want string }{
+		{"unknown", "  sel:\n    f|contans: a\n  condition: sel", "r.yml:6:7: SF120"},
+		{"unknown second", "  sel:\n    f|contains|al: [a, b]\n  condition: sel", "r.yml:6:16: SF120"},
+		{"re after contains", "  sel:\n    f|contains|re: a\n  condition: sel", "r.yml:6:16: SF121"},
+		{"time part then comparison", "  sel:\n    t|minute|gte: 30\n  condition: sel", "r.yml:6:14: SF121"},
+		{"utf16 alone", "  sel:\n    f|utf16le: cmd\n  condition: sel", "r.yml:6:7: SF121"},
+		{"cased re", "  sel:\n    f|re|cased: a\n  condition: sel", "r.yml:6:10: SF121"},
+		{"twice", "  sel:\n    f|contains|contains: a\n  condition: sel", "r.yml:6:16: SF121"},
+		{"all on one value", "  sel:\n    f|contains|all: a\n  condition: sel", "r.yml:6:5: SF121"},
+		{"bad regex", "  sel:\n    f|re: 'a(b'\n  condition: sel", "r.yml:6:11: SF121"},
+		{"bad cidr", "  sel:\n    f|cidr: 10.0.0.0\n  condition: sel", "r.yml:6:13: SF121"},
+		{"gt on text", "  sel:\n    f|gt: many\n  condition: sel", "r.yml:6:11: SF121"},
+		{"exists not bool", "  sel:\n    f|exists: yes\n  condition: sel", "r.yml:6:5: SF121"},
+		{"keyword with re", "  kw:\n    '|re': a\n  condition: kw", "r.yml:6:5: SF121"},
+		{"null with contains", "  sel:\n    f|contains: null\n  condition: sel", "r.yml:6:5: SF121"},
+		{"base64 of wildcard", "  sel:\n    f|base64: 'a*'\n  condition: sel", "r.yml:6:7: SF121"},
+		{"too many windash sites", "  sel:\n    f|windash: '-a -b -c -d -e -f'\n  condition: sel", "r.yml:6:7: SF121"},
+		{"unresolved placeholder", "  sel:\n    f|expand: '%nope%'\n  condition: sel", "r.yml:6:15: SF160"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ds := lowerDetection(t, tt.det, lower.Options{})
+			require.True(t, ds.HasErrors(), "no error")
+			assert.Contains(t, ds.Errors()[0].Error(), tt.want)
 		})
 	}
 }
