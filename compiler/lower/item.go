@@ -362,4 +362,3 @@ func regexError(err error) string {
 	msg := err.Error()
 	return strings.TrimPrefix(msg, "error parsing regexp: ")
 }
-
