@@ -46,6 +46,10 @@ type Correlator struct {
 	rule    *ir.Rule
 	corr    *ir.Correlation
 	sources []corrSource
+	// ruleIdx maps each source to its distinct referenced rule (a rule may
+	// be listed twice); distinctRules is their number.
+	ruleIdx       []int
+	distinctRules int
 }
 
 type corrSource struct {
@@ -145,6 +149,14 @@ func compileCorrelation(r *ir.Rule, stack []*ir.Rule) (*Correlator, error) {
 			src.value = c.FieldFor(c.Condition.Field, ref)
 		}
 		out.sources = append(out.sources, src)
+		idx := slices.IndexFunc(out.sources, func(s corrSource) bool { return s.rule == ref })
+		if idx == len(out.sources)-1 {
+			idx = out.distinctRules
+			out.distinctRules++
+		} else {
+			idx = out.ruleIdx[idx]
+		}
+		out.ruleIdx = append(out.ruleIdx, idx)
 	}
 	return out, nil
 }
@@ -218,30 +230,51 @@ type groupState struct {
 	best []time.Time
 }
 
+// reset empties the group after an alert, keeping its buffers.
+func (st *groupState) reset() {
+	clear(st.window)
+	st.window = st.window[:0]
+	clear(st.distinct)
+	st.sum, st.n = 0, 0
+	clear(st.seen)
+	clear(st.has)
+}
+
 // batchGroup is what one event contributes to one group.
 type batchGroup struct {
-	key   string
-	group []GroupValue
-	srcs  []int
-	hits  []*hit
+	st   *groupState
+	srcs []int
+	hits []*hit
+}
+
+// runState holds the groups and the scratch buffers of one run, so the
+// per-event work does not allocate once the groups exist.
+type runState struct {
+	states map[string]*groupState
+	bgs    []batchGroup
+	vals   [][]string // per group-by field: the event's values
+	idx    []int      // odometer over vals
+	key    []byte
+	texts  textCollector
+	rules  []bool // temporal: distinct rules seen
 }
 
 func (c *Correlator) run(events []event.Event) []Alert {
 	hs := c.hits(events)
-	states := map[string]*groupState{}
+	rs := &runState{
+		states: map[string]*groupState{},
+		vals:   make([][]string, len(c.corr.GroupBy)),
+		idx:    make([]int, len(c.corr.GroupBy)),
+		rules:  make([]bool, len(c.sources)),
+	}
 	var alerts []Alert
 	for i := 0; i < len(hs); {
 		j := i + 1
 		for j < len(hs) && hs[j].seq == hs[i].seq && hs[j].t.Equal(hs[i].t) {
 			j++
 		}
-		for _, bg := range c.batchGroups(hs[i:j]) {
-			st := states[bg.key]
-			if st == nil {
-				st = &groupState{group: bg.group}
-				states[bg.key] = st
-			}
-			if a, ok := c.step(st, bg, hs[i].t); ok {
+		for _, bg := range c.batchGroups(rs, hs[i:j]) {
+			if a, ok := c.step(rs, bg.st, bg, hs[i].t); ok {
 				a.seq = hs[i].seq
 				alerts = append(alerts, a)
 			}
@@ -252,60 +285,102 @@ func (c *Correlator) run(events []event.Event) []Alert {
 }
 
 // batchGroups splits the hits of one event by group, in a stable order.
-func (c *Correlator) batchGroups(batch []hit) []batchGroup {
-	var out []batchGroup
+func (c *Correlator) batchGroups(rs *runState, batch []hit) []batchGroup {
+	rs.bgs = rs.bgs[:0]
 	for k := range batch {
 		h := &batch[k]
-		for _, vals := range groupValues(h.fields, c.sources[h.src].groups) {
-			key := strings.Join(vals, "\x00")
-			idx := slices.IndexFunc(out, func(b batchGroup) bool { return b.key == key })
-			if idx < 0 {
-				g := make([]GroupValue, len(vals))
-				for n, v := range vals {
-					g[n] = GroupValue{Field: c.corr.GroupBy[n], Value: v}
-				}
-				out = append(out, batchGroup{key: key, group: g})
-				idx = len(out) - 1
+		groups := c.sources[h.src].groups
+		// Collect the values of each group-by field; a field without one
+		// keeps the event out of every group.
+		missing := false
+		for g, f := range groups {
+			rs.vals[g] = rs.texts.collect(h.fields, f, rs.vals[g][:0])
+			if len(rs.vals[g]) == 0 {
+				missing = true
+				break
 			}
-			if !slices.Contains(out[idx].srcs, h.src) {
-				out[idx].srcs = append(out[idx].srcs, h.src)
-				out[idx].hits = append(out[idx].hits, h)
+		}
+		if missing {
+			continue
+		}
+		clear(rs.idx)
+		for {
+			st := rs.group(c, groups)
+			n := slices.IndexFunc(rs.bgs, func(b batchGroup) bool { return b.st == st })
+			if n < 0 {
+				if len(rs.bgs) < cap(rs.bgs) {
+					rs.bgs = rs.bgs[:len(rs.bgs)+1]
+					b := &rs.bgs[len(rs.bgs)-1]
+					b.st, b.srcs, b.hits = st, b.srcs[:0], b.hits[:0]
+				} else {
+					rs.bgs = append(rs.bgs, batchGroup{st: st})
+				}
+				n = len(rs.bgs) - 1
+			}
+			if b := &rs.bgs[n]; !slices.Contains(b.srcs, h.src) {
+				b.srcs = append(b.srcs, h.src)
+				b.hits = append(b.hits, h)
+			}
+			if !rs.next() {
+				break
 			}
 		}
 	}
-	return out
+	return rs.bgs
 }
 
-// groupValues returns every combination of group-by values of an event
-// (none when a field has no value).
-func groupValues(fields map[string]any, groupBy []string) [][]string {
-	combos := [][]string{{}}
-	for _, f := range groupBy {
-		vals := scalarTexts(fields, f)
-		if len(vals) == 0 {
-			return nil
+// group returns the state of the group the odometer points at.
+func (rs *runState) group(c *Correlator, groups []string) *groupState {
+	rs.key = rs.key[:0]
+	for g := range groups {
+		if g > 0 {
+			rs.key = append(rs.key, 0)
 		}
-		next := make([][]string, 0, len(combos)*len(vals))
-		for _, c := range combos {
-			for _, v := range vals {
-				next = append(next, append(slices.Clip(c), v))
-			}
-		}
-		combos = next
+		rs.key = append(rs.key, rs.vals[g][rs.idx[g]]...)
 	}
-	return combos
+	if st, ok := rs.states[string(rs.key)]; ok {
+		return st
+	}
+	st := &groupState{group: make([]GroupValue, len(groups))}
+	for g := range groups {
+		st.group[g] = GroupValue{Field: c.corr.GroupBy[g], Value: rs.vals[g][rs.idx[g]]}
+	}
+	rs.states[string(rs.key)] = st
+	return st
+}
+
+// next advances the odometer over the combinations of group-by values.
+func (rs *runState) next() bool {
+	for g := len(rs.idx) - 1; g >= 0; g-- {
+		if rs.idx[g]+1 < len(rs.vals[g]) {
+			rs.idx[g]++
+			return true
+		}
+		rs.idx[g] = 0
+	}
+	return false
+}
+
+// textCollector gathers the distinct non-null scalar texts at a path.
+type textCollector struct{ out []string }
+
+func (tc *textCollector) test(v any) bool {
+	if s, ok := scalarText(v); ok && !slices.Contains(tc.out, s) {
+		tc.out = append(tc.out, s)
+	}
+	return false
+}
+
+func (tc *textCollector) collect(fields map[string]any, path string, buf []string) []string {
+	tc.out = buf
+	visitPath(fields, path, tc)
+	return tc.out
 }
 
 // scalarTexts returns the distinct non-null scalar values at a path as text.
 func scalarTexts(fields map[string]any, path string) []string {
-	vals, _ := event.Lookup(fields, path)
-	var out []string
-	for _, v := range vals {
-		if s, ok := scalarText(v); ok && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
+	var tc textCollector
+	return tc.collect(fields, path, nil)
 }
 
 func (c *Correlator) expired(t, at time.Time) bool {
@@ -314,10 +389,10 @@ func (c *Correlator) expired(t, at time.Time) bool {
 
 // step adds one event's hits to a group and reports an alert when the
 // condition holds.
-func (c *Correlator) step(st *groupState, bg batchGroup, at time.Time) (Alert, bool) {
+func (c *Correlator) step(rs *runState, st *groupState, bg batchGroup, at time.Time) (Alert, bool) {
 	switch c.corr.Type {
 	case ir.Temporal:
-		return c.stepTemporal(st, bg, at)
+		return c.stepTemporal(rs, st, bg, at)
 	case ir.TemporalOrdered:
 		return c.stepOrdered(st, bg, at)
 	}
@@ -372,7 +447,7 @@ func (c *Correlator) stepAggregate(st *groupState, bg batchGroup, at time.Time) 
 		return Alert{}, false
 	}
 	a := Alert{Rule: c.rule, Group: st.group, Start: st.window[0].t, End: at, Value: value}
-	*st = groupState{group: st.group}
+	st.reset()
 	return a, true
 }
 
@@ -445,7 +520,7 @@ func thresholdHolds(cmps []ir.Comparison, value float64, def float64) bool {
 	return true
 }
 
-func (c *Correlator) stepTemporal(st *groupState, bg batchGroup, at time.Time) (Alert, bool) {
+func (c *Correlator) stepTemporal(rs *runState, st *groupState, bg batchGroup, at time.Time) (Alert, bool) {
 	n := len(c.sources)
 	if st.seen == nil {
 		st.seen, st.last = make([]bool, n), make([]time.Time, n)
@@ -454,32 +529,26 @@ func (c *Correlator) stepTemporal(st *groupState, bg batchGroup, at time.Time) (
 		st.seen[s], st.last[s] = true, at
 	}
 	// The same rule may be listed twice; count distinct rules.
-	var rules []*ir.Rule
+	clear(rs.rules)
+	matched := 0
 	start := at
-	for i, s := range c.sources {
+	for i := range c.sources {
 		if !st.seen[i] || c.expired(st.last[i], at) {
 			continue
 		}
-		if !slices.Contains(rules, s.rule) {
-			rules = append(rules, s.rule)
+		if r := c.ruleIdx[i]; !rs.rules[r] {
+			rs.rules[r] = true
+			matched++
 		}
 		if st.last[i].Before(start) {
 			start = st.last[i]
 		}
 	}
-	total := 0
-	var distinct []*ir.Rule
-	for _, s := range c.sources {
-		if !slices.Contains(distinct, s.rule) {
-			distinct = append(distinct, s.rule)
-			total++
-		}
-	}
-	if !thresholdHolds(c.corr.Condition.Compare, float64(len(rules)), float64(total)) {
+	if !thresholdHolds(c.corr.Condition.Compare, float64(matched), float64(c.distinctRules)) {
 		return Alert{}, false
 	}
-	a := Alert{Rule: c.rule, Group: st.group, Start: start, End: at, Value: float64(len(rules))}
-	*st = groupState{group: st.group}
+	a := Alert{Rule: c.rule, Group: st.group, Start: start, End: at, Value: float64(matched)}
+	st.reset()
 	return a, true
 }
 
@@ -508,6 +577,6 @@ func (c *Correlator) stepOrdered(st *groupState, bg batchGroup, at time.Time) (A
 		return Alert{}, false
 	}
 	a := Alert{Rule: c.rule, Group: st.group, Start: st.best[n-1], End: at, Value: float64(n)}
-	*st = groupState{group: st.group}
+	st.reset()
 	return a, true
 }

@@ -347,3 +347,27 @@ func TestCorrelationCompileErrors(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkCorrelatorEventCount(b *testing.B) {
+	denied := &ir.Rule{ID: "denied", Title: "denied", Detection: match("errorCode", ir.OpEqual, pat("AccessDenied*"))}
+	r := corrRule(ir.EventCount, 10*time.Minute, []string{"userIdentity.arn"}, gte(10), denied)
+	c, err := CompileCorrelation(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var evs []event.Event
+	for i := range 100_000 {
+		f := map[string]any{
+			"errorCode":    "AccessDenied",
+			"userIdentity": map[string]any{"arn": fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", i%100)},
+		}
+		evs = append(evs, event.Event{Fields: f, Time: t0.Add(time.Duration(i) * 100 * time.Millisecond)})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(c.Run(evs)) == 0 {
+			b.Fatal("no alerts")
+		}
+	}
+	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
+}
