@@ -137,6 +137,11 @@ func TestPositions(t *testing.T) {
 	assert.Equal(t, "r.yml:12:9", and.Args[1].Position().String())
 	assert.Equal(t, "r.yml:12:13", and.Args[1].(*Not).Arg.Position().String())
 
+	// The same text at another place (a cached parse tree) maps afresh.
+	n, err = Parse("sel and not 1 of filter*", source.Pos{File: "s.yml", Line: 3, Col: 5}, Plain)
+	require.NoError(t, err)
+	assert.Equal(t, "s.yml:3:13", n.(*And).Args[1].Position().String())
+
 	// Quoted: the text starts one column after the quote.
 	n, err = Parse("a or (b)", source.Pos{File: "r.yml", Line: 3, Col: 16}, DoubleQuoted)
 	require.NoError(t, err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -143,7 +145,7 @@ func (m *mapper) align(file []byte, src string) {
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func parse(src string, m *mapper) (Node, error) {
-	g, err := parser.ParseString("", src)
+	g, err := parseGrammar(src)
 	if err != nil {
 		return nil, m.syntaxError(src, err)
 	}
@@ -152,6 +154,36 @@ func parse(src string, m *mapper) (Node, error) {
 		return nil, d
 	}
 	return n, nil
+}
+
+// Rule sets repeat the same few conditions ("selection", "selection and
+// not filter"), so parse trees of short conditions are kept: they are never
+// modified, and positions are mapped afresh by each conversion. The cache
+// is bounded so that arbitrary input cannot grow it without limit.
+var (
+	cache      sync.Map // string → *grammarOr
+	cacheCount atomic.Int64
+)
+
+const (
+	cacheMaxEntries = 4096
+	cacheMaxLen     = 512
+)
+
+func parseGrammar(src string) (*grammarOr, error) {
+	if g, ok := cache.Load(src); ok {
+		return g.(*grammarOr), nil
+	}
+	g, err := parser.ParseString("", src)
+	if err != nil {
+		return nil, err
+	}
+	if len(src) <= cacheMaxLen && cacheCount.Load() < cacheMaxEntries {
+		if _, loaded := cache.LoadOrStore(src, g); !loaded {
+			cacheCount.Add(1)
+		}
+	}
+	return g, nil
 }
 
 var parser = participle.MustBuild[grammarOr](
