@@ -20,6 +20,12 @@ type pattern struct {
 	segs [][]item
 	// lastRunes is the number of runes the last segment consumes.
 	lastRunes int
+	// exact is set when the pattern is one literal without wildcards.
+	exact bool
+	// first holds, per segment, its first byte when that is an ASCII
+	// literal character (lower-cased when folding), else 0: the search for
+	// a middle segment skips ASCII bytes that cannot start it.
+	first []byte
 }
 
 // item is a literal run or a single "?" (any one rune).
@@ -52,6 +58,16 @@ func newPattern(parts []ir.Part, fold bool) *pattern {
 		}
 	}
 	p.segs = append(p.segs, seg)
+	p.exact = len(p.segs) == 1 && len(seg) == 1 && !seg[0].anyRune
+	p.first = make([]byte, len(p.segs))
+	for i, sg := range p.segs {
+		if len(sg) > 0 && !sg[0].anyRune && sg[0].lit[0] < utf8.RuneSelf {
+			p.first[i] = sg[0].lit[0]
+			if fold {
+				p.first[i] = lowerASCII(p.first[i])
+			}
+		}
+	}
 	for _, it := range p.segs[len(p.segs)-1] {
 		if it.anyRune {
 			p.lastRunes++
@@ -78,6 +94,9 @@ func substringParts(parts []ir.Part) []ir.Part {
 
 // match reports whether the whole of s matches the pattern.
 func (p *pattern) match(s string) bool {
+	if p.exact {
+		return equalText(s, p.segs[0][0].lit, p.fold)
+	}
 	segs := p.segs
 	if len(segs) == 1 {
 		end, ok := p.matchSegAt(s, 0, segs[0])
@@ -104,9 +123,14 @@ func (p *pattern) match(s string) bool {
 	// Middle segments: the leftmost occurrence of each, in order, inside
 	// s[i:j]; leftmost is optimal when segments are separated by "*".
 	bounded := s[:j]
-	for _, seg := range segs[1 : len(segs)-1] {
+	for n, seg := range segs[1 : len(segs)-1] {
+		first := p.first[n+1]
 		found := false
 		for k := i; k <= len(bounded); {
+			if first != 0 && k < len(bounded) && bounded[k] < utf8.RuneSelf && p.foldByte(bounded[k]) != first {
+				k++
+				continue
+			}
 			if end, ok := p.matchSegAt(bounded, k, seg); ok {
 				i, found = end, true
 				break
@@ -159,6 +183,13 @@ func (p *pattern) matchSegAt(s string, i int, seg []item) (int, bool) {
 		}
 	}
 	return i, true
+}
+
+func (p *pattern) foldByte(c byte) byte {
+	if p.fold {
+		return lowerASCII(c)
+	}
+	return c
 }
 
 func lowerASCII(c byte) byte {
