@@ -33,6 +33,9 @@ type prepared struct {
 	// uses one.
 	conds   []mathCond
 	groupBy []string
+	// perLogGroup: the metric's namespace names the log group, so each
+	// log group counts on its own.
+	perLogGroup bool
 }
 
 type mathCond struct {
@@ -68,7 +71,8 @@ func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 	return p, nil
 }
 
-func (p *prepared) addFilter(pattern string, dims map[string]string, def bool) error {
+func (p *prepared) addFilter(pattern string, dims map[string]string, def, perLogGroup bool) error {
+	p.perLogGroup = p.perLogGroup || perLogGroup
 	pat, err := cwq.Parse(pattern)
 	if err != nil {
 		return fmt.Errorf("filter pattern %q: %w", pattern, err)
@@ -126,7 +130,8 @@ func readJSON(text string) (*prepared, error) {
 			return nil, fmt.Errorf("filter %s: metricTransformations must hold exactly one item", f.FilterName)
 		}
 		mt := f.MetricTransformations[0]
-		if err := p.addFilter(f.FilterPattern, mt.Dimensions, mt.DefaultValue != nil); err != nil {
+		per := f.LogGroupName != "" && strings.HasSuffix(mt.MetricNamespace, "/"+f.LogGroupName)
+		if err := p.addFilter(f.FilterPattern, mt.Dimensions, mt.DefaultValue != nil, per); err != nil {
 			return nil, err
 		}
 	}
@@ -187,7 +192,8 @@ func readCloudFormation(text string) (*prepared, error) {
 			for _, d := range mt.Dimensions {
 				dims[d.Key] = d.Value
 			}
-			if err := p.addFilter(props.FilterPattern, dims, mt.DefaultValue != nil); err != nil {
+			_, per := mt.MetricNamespace.(map[string]any)
+			if err := p.addFilter(props.FilterPattern, dims, mt.DefaultValue != nil, per); err != nil {
 				return nil, fmt.Errorf("%s: %w", n, err)
 			}
 		case "AWS::CloudWatch::Alarm":
@@ -234,10 +240,13 @@ func readTerraform(text string) (*prepared, error) {
 				return nil, err
 			}
 			dims := map[string]string{}
-			def := false
+			def, per := false, false
 			for _, mb := range blk.Body.Blocks {
 				if mb.Type != "metric_transformation" {
 					continue
+				}
+				if a, ok := mb.Body.Attributes["namespace"]; ok && len(a.Expr.Variables()) > 0 {
+					per = true
 				}
 				if _, ok := mb.Body.Attributes["default_value"]; ok {
 					def = true
@@ -252,7 +261,7 @@ func readTerraform(text string) (*prepared, error) {
 					}
 				}
 			}
-			if err := p.addFilter(pattern, dims, def); err != nil {
+			if err := p.addFilter(pattern, dims, def, per); err != nil {
 				return nil, err
 			}
 		case "aws_cloudwatch_metric_alarm":
@@ -367,7 +376,8 @@ func readCLI(text string) (*prepared, error) {
 			if len(mts) != 1 {
 				return nil, fmt.Errorf("--metric-transformations must hold exactly one item")
 			}
-			if err := p.addFilter(flags["--filter-pattern"], mts[0].Dimensions, mts[0].DefaultValue != nil); err != nil {
+			per := strings.Contains(mts[0].MetricNamespace, "${")
+			if err := p.addFilter(flags["--filter-pattern"], mts[0].Dimensions, mts[0].DefaultValue != nil, per); err != nil {
 				return nil, err
 			}
 		case "cloudwatch put-metric-alarm":
@@ -497,7 +507,7 @@ func (p *prepared) Fires(events []event.Event) (bool, error) {
 		if n == 0 {
 			continue
 		}
-		group, ok := p.group(le)
+		group, ok := p.group(ev, le)
 		if !ok {
 			continue
 		}
@@ -532,7 +542,11 @@ func (p *prepared) Fires(events []event.Event) (bool, error) {
 
 // group returns the event's group (its group-by dimension values) and
 // whether every dimension of the metric has a value.
-func (p *prepared) group(le cwq.LogEvent) (string, bool) {
+func (p *prepared) group(ev event.Event, le cwq.LogEvent) (string, bool) {
+	if p.perLogGroup {
+		lg, _ := ev.Fields["logGroup"].(string)
+		return "logGroup=" + lg, true
+	}
 	if len(p.dims) == 0 {
 		return "", true
 	}
@@ -595,10 +609,12 @@ func (p *prepared) breaches(v float64) bool {
 	return false
 }
 
-// logEvent is the log event CloudWatch would see for a fixture event: the
-// line of a text log, or the JSON of a record.
+// logEvent is the log event CloudWatch would see for a fixture event: a
+// CloudWatch Logs event ({"message": line}, possibly with logGroup,
+// logStream and a timestamp beside it) is its message; a CloudTrail record
+// (which has no top-level message) is its JSON.
 func logEvent(ev event.Event) cwq.LogEvent {
-	if msg, ok := ev.Fields["message"].(string); ok && len(ev.Fields) == 1 {
+	if msg, ok := ev.Fields["message"].(string); ok {
 		return cwq.NewLogEvent(msg)
 	}
 	return cwq.JSONLogEvent(ev.Fields)

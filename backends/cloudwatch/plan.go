@@ -32,7 +32,19 @@ type Plan struct {
 	// a default value).
 	DefaultValue *float64
 	Alarm        Alarm
+	// PerLogGroup is set when a correlation groups by the log group: the
+	// namespace and the alarm name then carry the log group's name, so that
+	// each log group the stack is deployed on counts on its own metric.
+	PerLogGroup bool
 }
+
+// logGroupMarker stands for the log group name in Namespace and
+// Alarm.Name of a PerLogGroup plan until a format writes it out.
+const logGroupMarker = "@@LOG_GROUP@@"
+
+// logGroupFields are the group-by fields that name the log group of a
+// CloudWatch Logs event.
+var logGroupFields = []string{"logGroup", "aws.cloudwatch.log_group"}
 
 // LogGroup is the log group the filters watch.
 type LogGroup struct {
@@ -188,7 +200,12 @@ func (b *Backend) plan(r *ir.Rule) (*Plan, error) {
 	// Dimensions: the correlation's group-by (opt-in), then the principal
 	// and DB identifier when asked for.
 	var groupBy []string
-	if corr != nil && len(corr.GroupBy) > 0 {
+	if corr != nil && len(corr.GroupBy) == 1 && slices.Contains(logGroupFields, corr.FieldFor(corr.GroupBy[0], detections[0])) {
+		// A metric filter watches one log group: grouping by it means one
+		// metric per log group.
+		p.PerLogGroup = true
+		p.Namespace = b.opts.Namespace + "/" + logGroupMarker
+	} else if corr != nil && len(corr.GroupBy) > 0 {
 		if !b.opts.GroupByDimensions {
 			return nil, t.unsupported(r.Pos, "correlation group-by "+strings.Join(corr.GroupBy, ", "),
 				"grouping needs metric dimensions, which cost money per value and can get a filter disabled; opt in with targets.cloudwatch.group_by_dimensions: true")
@@ -235,6 +252,12 @@ func (b *Backend) plan(r *ir.Rule) (*Plan, error) {
 	alarm, err := b.alarm(t, p, corr, groupBy)
 	if err != nil {
 		return nil, err
+	}
+	if p.PerLogGroup {
+		if len(p.Dimensions) > 0 {
+			return nil, t.unsupported(r.Pos, "group-by the log group with metric dimensions", "a Metrics Insights alarm cannot name a per-log-group namespace")
+		}
+		alarm.Name += "-" + logGroupMarker
 	}
 	p.Alarm = alarm
 	return p, nil

@@ -79,12 +79,14 @@ type tag struct {
 
 // requests builds the API requests of a plan; logGroup and topic are the
 // values to write for the log group and the SNS topic.
-func (p *Plan) requests(logGroup, topic string) ([]putMetricFilter, putMetricAlarm) {
+// lgSubst replaces the log group marker of a PerLogGroup plan.
+func (p *Plan) requests(logGroup, topic, lgSubst string) ([]putMetricFilter, putMetricAlarm) {
+	ns := strings.ReplaceAll(p.Namespace, logGroupMarker, lgSubst)
 	var filters []putMetricFilter
 	for _, f := range p.Filters {
 		mt := metricTransformation{
 			MetricName:      p.MetricName,
-			MetricNamespace: p.Namespace,
+			MetricNamespace: ns,
 			MetricValue:     "1",
 			DefaultValue:    p.DefaultValue,
 		}
@@ -101,7 +103,7 @@ func (p *Plan) requests(logGroup, topic string) ([]putMetricFilter, putMetricAla
 	}
 	a := p.Alarm
 	alarm := putMetricAlarm{
-		AlarmName:          a.Name,
+		AlarmName:          strings.ReplaceAll(a.Name, logGroupMarker, lgSubst),
 		AlarmDescription:   a.Description,
 		ActionsEnabled:     true,
 		EvaluationPeriods:  a.EvaluationPeriods,
@@ -119,11 +121,11 @@ func (p *Plan) requests(logGroup, topic string) ([]putMetricFilter, putMetricAla
 		alarm.Metrics = []metricQuery{{ID: "q1", Expression: a.Query, Label: p.MetricName, Period: a.Period, ReturnData: true}}
 	case a.Expression != "":
 		alarm.Metrics = []metricQuery{
-			{ID: "m1", MetricStat: &metricStat{Metric: metric{Namespace: p.Namespace, MetricName: p.MetricName}, Period: a.Period, Stat: "Sum"}, ReturnData: false},
+			{ID: "m1", MetricStat: &metricStat{Metric: metric{Namespace: ns, MetricName: p.MetricName}, Period: a.Period, Stat: "Sum"}, ReturnData: false},
 			{ID: "e1", Expression: a.Expression, Label: p.MetricName + " condition", ReturnData: true},
 		}
 	default:
-		alarm.MetricName, alarm.Namespace, alarm.Statistic, alarm.Period = p.MetricName, p.Namespace, "Sum", a.Period
+		alarm.MetricName, alarm.Namespace, alarm.Statistic, alarm.Period = p.MetricName, ns, "Sum", a.Period
 	}
 	return filters, alarm
 }
@@ -159,7 +161,7 @@ type jsonDoc struct {
 func (b *Backend) renderJSON(plans []*Plan) (string, error) {
 	doc := jsonDoc{MetricFilters: []putMetricFilter{}, MetricAlarms: []putMetricAlarm{}}
 	for _, p := range plans {
-		fs, a := p.requests(p.LogGroup.DefaultName(), b.opts.AlarmTopicARN)
+		fs, a := p.requests(p.LogGroup.DefaultName(), b.opts.AlarmTopicARN, p.LogGroup.DefaultName())
 		doc.MetricFilters = append(doc.MetricFilters, fs...)
 		doc.MetricAlarms = append(doc.MetricAlarms, a)
 	}
@@ -220,7 +222,7 @@ type cfnFilterProps struct {
 
 type cfnTransformation struct {
 	MetricName      string         `yaml:"MetricName"`
-	MetricNamespace string         `yaml:"MetricNamespace"`
+	MetricNamespace any            `yaml:"MetricNamespace"`
 	MetricValue     string         `yaml:"MetricValue"`
 	DefaultValue    *float64       `yaml:"DefaultValue,omitempty"`
 	Dimensions      []cfnDimension `yaml:"Dimensions,omitempty"`
@@ -232,12 +234,12 @@ type cfnDimension struct {
 }
 
 type cfnAlarmProps struct {
-	AlarmName          string           `yaml:"AlarmName"`
+	AlarmName          any              `yaml:"AlarmName"`
 	AlarmDescription   string           `yaml:"AlarmDescription,omitempty"`
 	ActionsEnabled     bool             `yaml:"ActionsEnabled"`
 	AlarmActions       []ref            `yaml:"AlarmActions"`
 	MetricName         string           `yaml:"MetricName,omitempty"`
-	Namespace          string           `yaml:"Namespace,omitempty"`
+	Namespace          any              `yaml:"Namespace,omitempty"`
 	Statistic          string           `yaml:"Statistic,omitempty"`
 	Period             int              `yaml:"Period,omitempty"`
 	Metrics            []cfnMetricQuery `yaml:"Metrics,omitempty"`
@@ -259,12 +261,33 @@ type cfnMetricQuery struct {
 }
 
 type cfnMetricStat struct {
-	Metric metric `yaml:"Metric"`
-	Period int    `yaml:"Period"`
-	Stat   string `yaml:"Stat"`
+	Metric cfnMetric `yaml:"Metric"`
+	Period int       `yaml:"Period"`
+	Stat   string    `yaml:"Stat"`
+}
+
+type cfnMetric struct {
+	Namespace  any    `yaml:"Namespace"`
+	MetricName string `yaml:"MetricName"`
 }
 
 const topicParam = "AlarmTopicArn"
+
+// sub writes a value that names a parameter as ${Param} with Fn::Sub.
+func sub(s string) any {
+	if strings.Contains(s, "${") {
+		return map[string]string{"Fn::Sub": s}
+	}
+	return s
+}
+
+// omitEmpty keeps an empty string out of an omitempty field of type any.
+func omitEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return sub(s)
+}
 
 func (b *Backend) renderCloudFormation(plans []*Plan) (string, error) {
 	tpl := cfnTemplate{
@@ -279,7 +302,7 @@ func (b *Backend) renderCloudFormation(plans []*Plan) (string, error) {
 	}
 	tpl.Parameters[topicParam] = cfnParameter{Type: "String", Default: b.opts.AlarmTopicARN, Description: "SNS topic the alarms notify."}
 	for _, p := range plans {
-		fs, a := p.requests("", "")
+		fs, a := p.requests("", "", "${"+p.LogGroup.Param()+"}")
 		var deps []string
 		for i, f := range fs {
 			id := p.LogicalID + "Filter"
@@ -287,7 +310,7 @@ func (b *Backend) renderCloudFormation(plans []*Plan) (string, error) {
 				id += strconv.Itoa(i + 1)
 			}
 			mt := f.MetricTransformations[0]
-			ct := cfnTransformation{MetricName: mt.MetricName, MetricNamespace: mt.MetricNamespace, MetricValue: mt.MetricValue, DefaultValue: mt.DefaultValue}
+			ct := cfnTransformation{MetricName: mt.MetricName, MetricNamespace: sub(mt.MetricNamespace), MetricValue: mt.MetricValue, DefaultValue: mt.DefaultValue}
 			for _, d := range p.Dimensions {
 				ct.Dimensions = append(ct.Dimensions, cfnDimension{Key: d.Key, Value: d.Value})
 			}
@@ -301,8 +324,8 @@ func (b *Backend) renderCloudFormation(plans []*Plan) (string, error) {
 			deps = append(deps, id)
 		}
 		props := cfnAlarmProps{
-			AlarmName: a.AlarmName, AlarmDescription: a.AlarmDescription, ActionsEnabled: true,
-			AlarmActions: []ref{{topicParam}}, MetricName: a.MetricName, Namespace: a.Namespace,
+			AlarmName: sub(a.AlarmName), AlarmDescription: a.AlarmDescription, ActionsEnabled: true,
+			AlarmActions: []ref{{topicParam}}, MetricName: a.MetricName, Namespace: omitEmpty(a.Namespace),
 			Statistic: a.Statistic, Period: a.Period, EvaluationPeriods: a.EvaluationPeriods,
 			DatapointsToAlarm: a.DatapointsToAlarm, Threshold: a.Threshold,
 			ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData,
@@ -313,7 +336,8 @@ func (b *Backend) renderCloudFormation(plans []*Plan) (string, error) {
 		for _, m := range a.Metrics {
 			q := cfnMetricQuery{ID: m.ID, Expression: m.Expression, Label: m.Label, Period: m.Period, ReturnData: m.ReturnData}
 			if m.MetricStat != nil {
-				q.MetricStat = &cfnMetricStat{Metric: m.MetricStat.Metric, Period: m.MetricStat.Period, Stat: m.MetricStat.Stat}
+				q.MetricStat = &cfnMetricStat{Metric: cfnMetric{Namespace: sub(m.MetricStat.Metric.Namespace), MetricName: m.MetricStat.Metric.MetricName},
+					Period: m.MetricStat.Period, Stat: m.MetricStat.Stat}
 			}
 			props.Metrics = append(props.Metrics, q)
 		}
@@ -358,7 +382,15 @@ func (b *Backend) renderTerraform(plans []*Plan) (string, error) {
 	}
 	seen := map[string]bool{}
 	for _, p := range plans {
-		fs, a := p.requests("", "")
+		fs, a := p.requests("", "", logGroupMarker)
+		lgVar := p.LogGroup.Var()
+		setStr := func(b *hclwrite.Body, name, s string) {
+			if strings.Contains(s, logGroupMarker) {
+				b.SetAttributeRaw(name, templateTokens(s, lgVar))
+				return
+			}
+			b.SetAttributeValue(name, cty.StringVal(s))
+		}
 		name := snake(p.LogicalID)
 		if seen[name] {
 			return "", fmt.Errorf("cloudwatch: two rules compile to the resource name %s; give one a distinct name or title", name)
@@ -378,7 +410,7 @@ func (b *Backend) renderTerraform(plans []*Plan) (string, error) {
 			mt := flt.MetricTransformations[0]
 			tb := rb.AppendNewBlock("metric_transformation", nil).Body()
 			tb.SetAttributeValue("name", cty.StringVal(mt.MetricName))
-			tb.SetAttributeValue("namespace", cty.StringVal(mt.MetricNamespace))
+			setStr(tb, "namespace", mt.MetricNamespace)
 			tb.SetAttributeValue("value", cty.StringVal(mt.MetricValue))
 			if mt.DefaultValue != nil {
 				tb.SetAttributeValue("default_value", cty.StringVal(strconv.FormatFloat(*mt.DefaultValue, 'f', -1, 64)))
@@ -394,11 +426,11 @@ func (b *Backend) renderTerraform(plans []*Plan) (string, error) {
 		}
 		body.AppendNewline()
 		ab := body.AppendNewBlock("resource", []string{"aws_cloudwatch_metric_alarm", name}).Body()
-		ab.SetAttributeValue("alarm_name", cty.StringVal(a.AlarmName))
+		setStr(ab, "alarm_name", a.AlarmName)
 		ab.SetAttributeValue("alarm_description", cty.StringVal(a.AlarmDescription))
 		if a.MetricName != "" {
 			ab.SetAttributeValue("metric_name", cty.StringVal(a.MetricName))
-			ab.SetAttributeValue("namespace", cty.StringVal(a.Namespace))
+			setStr(ab, "namespace", a.Namespace)
 			ab.SetAttributeValue("statistic", cty.StringVal(a.Statistic))
 			ab.SetAttributeValue("period", cty.NumberIntVal(int64(a.Period)))
 		}
@@ -425,7 +457,7 @@ func (b *Backend) renderTerraform(plans []*Plan) (string, error) {
 			if m.MetricStat != nil {
 				mb := qb.AppendNewBlock("metric", nil).Body()
 				mb.SetAttributeValue("metric_name", cty.StringVal(m.MetricStat.Metric.MetricName))
-				mb.SetAttributeValue("namespace", cty.StringVal(m.MetricStat.Metric.Namespace))
+				setStr(mb, "namespace", m.MetricStat.Metric.Namespace)
 				mb.SetAttributeValue("period", cty.NumberIntVal(int64(m.MetricStat.Period)))
 				mb.SetAttributeValue("stat", cty.StringVal(m.MetricStat.Stat))
 			}
@@ -448,6 +480,25 @@ func (b *Backend) renderTerraform(plans []*Plan) (string, error) {
 		ab.SetAttributeRaw("depends_on", bracket(depToks))
 	}
 	return string(hclwrite.Format(f.Bytes())), nil
+}
+
+// templateTokens writes s as a quoted template in which the log group
+// marker becomes ${var.<lgVar>}.
+func templateTokens(s, lgVar string) hclwrite.Tokens {
+	toks := hclwrite.Tokens{{Type: hclsyntax.TokenOQuote, Bytes: []byte(`"`)}}
+	for i, part := range strings.Split(s, logGroupMarker) {
+		if i > 0 {
+			toks = append(toks, &hclwrite.Token{Type: hclsyntax.TokenTemplateInterp, Bytes: []byte("${")})
+			toks = append(toks, hclwrite.TokensForTraversal(traversal("var", lgVar))...)
+			toks = append(toks, &hclwrite.Token{Type: hclsyntax.TokenTemplateSeqEnd, Bytes: []byte("}")})
+		}
+		if part != "" {
+			lit := hclwrite.TokensForValue(cty.StringVal(part))
+			// The value's tokens are quote, literal, quote: keep the literal.
+			toks = append(toks, lit[1:len(lit)-1]...)
+		}
+	}
+	return append(toks, &hclwrite.Token{Type: hclsyntax.TokenCQuote, Bytes: []byte(`"`)})
 }
 
 func traversal(root, attr string) hcl.Traversal {
@@ -484,7 +535,12 @@ func (b *Backend) renderCLI(plans []*Plan) (string, error) {
 		w.WriteString(": \"${ALARM_TOPIC_ARN:?set ALARM_TOPIC_ARN to the ARN of the SNS topic the alarms notify}\"\n")
 	}
 	for _, p := range plans {
-		fs, a := p.requests("", "")
+		fs, a := p.requests("", "", logGroupMarker)
+		// The log group's name goes into the single-quoted JSON through its
+		// variable: '...'"${VAR}"'...'.
+		quote := func(s string) string {
+			return strings.ReplaceAll(shellQuote(s), logGroupMarker, `'"${`+p.LogGroup.Env()+`}"'`)
+		}
 		fmt.Fprintf(&w, "\n# %s\n", oneLine(p.Rule.Title))
 		for _, f := range fs {
 			mts, err := compactJSON(f.MetricTransformations)
@@ -492,14 +548,14 @@ func (b *Backend) renderCLI(plans []*Plan) (string, error) {
 				return "", err
 			}
 			fmt.Fprintf(&w, "aws logs put-metric-filter \\\n  --log-group-name \"$%s\" \\\n  --filter-name %s \\\n  --filter-pattern %s \\\n  --metric-transformations %s\n",
-				p.LogGroup.Env(), shellQuote(f.FilterName), shellQuote(f.FilterPattern), shellQuote(mts))
+				p.LogGroup.Env(), shellQuote(f.FilterName), shellQuote(f.FilterPattern), quote(mts))
 		}
 		a.ActionsEnabled = true
 		input, err := compactJSON(a)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&w, "aws cloudwatch put-metric-alarm \\\n  --cli-input-json %s \\\n  --alarm-actions \"$ALARM_TOPIC_ARN\"\n", shellQuote(input))
+		fmt.Fprintf(&w, "aws cloudwatch put-metric-alarm \\\n  --cli-input-json %s \\\n  --alarm-actions \"$ALARM_TOPIC_ARN\"\n", quote(input))
 	}
 	return w.String(), nil
 }

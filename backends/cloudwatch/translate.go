@@ -26,6 +26,12 @@ var canonicalFields = []string{
 	"userIdentity.sessionContext.sessionIssuer.accountId",
 	"userIdentity.sessionContext.attributes.mfaAuthenticated",
 	"tlsDetails.tlsVersion",
+	// RDS API keywords (assumption A8 in docs/cloudwatch.md): the snapshot
+	// attribute is named "restore" and made public with "all"; the other
+	// values of these lists are account ids (digits).
+	"requestParameters.attributeName",
+	"requestParameters.valuesToAdd",
+	"requestParameters.valuesToRemove",
 }
 
 // arrayFields are CloudTrail paths known to hold JSON arrays (RDS and the
@@ -119,10 +125,79 @@ func mkAnd(args ...cwq.Expr) cwq.Expr {
 		}
 		flat = append(flat, a)
 	}
+	flat = mergeNotEqual(flat)
 	if len(flat) == 1 {
 		return flat[0]
 	}
 	return &cwq.And{Args: flat}
+}
+
+// notEqualOrAbsent recognizes "(f != a || f NOT EXISTS)" and
+// "((f != a && f != b) || f NOT EXISTS)", the forms a negated comparison
+// takes, returning the selector and the != conditions.
+func notEqualOrAbsent(e cwq.Expr) (string, []cwq.Expr, bool) {
+	or, ok := e.(*cwq.Or)
+	if !ok || len(or.Args) != 2 {
+		return "", nil, false
+	}
+	absent, ok := or.Args[1].(*cwq.Cond)
+	if !ok || absent.Op != cwq.OpNotExists {
+		return "", nil, false
+	}
+	sel := absent.Selector.String()
+	var nes []cwq.Expr
+	switch x := or.Args[0].(type) {
+	case *cwq.Cond:
+		nes = []cwq.Expr{x}
+	case *cwq.And:
+		nes = x.Args
+	default:
+		return "", nil, false
+	}
+	for _, n := range nes {
+		c, ok := n.(*cwq.Cond)
+		if !ok || c.Op != cwq.OpNe || c.Selector.String() != sel {
+			return "", nil, false
+		}
+	}
+	return sel, nes, true
+}
+
+// mergeNotEqual turns "(f != a || f NOT EXISTS) && (f != b || f NOT
+// EXISTS)" into "((f != a && f != b) || f NOT EXISTS)": the same meaning in
+// fewer characters, which matters against the 1024-character limit.
+func mergeNotEqual(args []cwq.Expr) []cwq.Expr {
+	type group struct {
+		at     int // index in out
+		nes    []cwq.Expr
+		absent cwq.Expr
+	}
+	groups := map[string]*group{}
+	var order []*group
+	var out []cwq.Expr
+	for _, a := range args {
+		sel, nes, ok := notEqualOrAbsent(a)
+		if !ok {
+			out = append(out, a)
+			continue
+		}
+		if g, seen := groups[sel]; seen {
+			g.nes = append(g.nes, nes...)
+			continue
+		}
+		g := &group{at: len(out), nes: slices.Clone(nes), absent: a.(*cwq.Or).Args[1]}
+		groups[sel] = g
+		order = append(order, g)
+		out = append(out, a)
+	}
+	for _, g := range order {
+		ne := g.nes[0]
+		if len(g.nes) > 1 {
+			ne = &cwq.And{Args: g.nes}
+		}
+		out[g.at] = &cwq.Or{Args: []cwq.Expr{ne, g.absent}}
+	}
+	return out
 }
 
 func mkOr(args ...cwq.Expr) cwq.Expr {
