@@ -524,27 +524,25 @@ func flatPatterns(path []string, v ir.Value, bounded bool) []ir.Value {
 	} else {
 		valueParts = []ir.Part{{Kind: ir.Literal, Text: v.Text()}}
 	}
-	var parents string
-	for _, p := range path[:len(path)-1] {
-		parents += p + "={"
-	}
 	leaf := path[len(path)-1] + "="
 	openEnded := len(valueParts) > 0 && valueParts[len(valueParts)-1].Kind == ir.AnyString
 
 	lit := func(s string) ir.Part { return ir.Part{Kind: ir.Literal, Text: s} }
 	star := ir.Part{Kind: ir.AnyString}
+	// A parent key is followed by its map ({...}) or a list of maps
+	// ([{...}, ...]): "parent=" then anything, loosely, in both forms.
+	parents := []ir.Part{star}
+	for _, p := range path[:len(path)-1] {
+		parents = append(parents, lit(p+"="), star)
+	}
 	// lefts are what may come before the leaf key: anything (the loose
 	// form), or the delimiters "{" and ", " of the map holding the key.
-	var lefts [][]ir.Part
-	switch {
-	case !bounded && parents == "":
-		lefts = [][]ir.Part{{star}}
-	case !bounded:
-		lefts = [][]ir.Part{{star, lit(parents), star}}
-	case parents == "":
-		lefts = [][]ir.Part{{star, lit("{")}, {star, lit(", ")}}
-	default:
-		lefts = [][]ir.Part{{star, lit(parents)}, {star, lit(parents), star, lit(", ")}}
+	lefts := [][]ir.Part{parents}
+	if bounded {
+		lefts = [][]ir.Part{
+			append(slices.Clone(parents), lit("{")),
+			append(slices.Clone(parents), lit(", ")),
+		}
 	}
 	// A list value prints as [a, b]; Sigma matches any element, so the
 	// value may also be an element of a list.

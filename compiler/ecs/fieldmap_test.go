@@ -57,13 +57,13 @@ func TestRewrite(t *testing.T) {
 			op("responseElements.pendingModifiedValues", ir.OpNull),
 		}}, `and(aws.cloudtrail.request_parameters = "*masterUserPassword=*", not(aws.cloudtrail.response_elements = "*pendingModifiedValues=*"))`},
 		{"nested parameter", Options{}, eq("responseElements.endpoint.port", ir.NumValue(3306)),
-			`aws.cloudtrail.response_elements = "*endpoint={*port=3306*"`},
+			`aws.cloudtrail.response_elements = "*endpoint=*port=3306*"`},
 		{"bounded form", Options{Parameters: ParamsFlatBounded}, eq("requestParameters.dBInstanceIdentifier", ir.Str("prod")),
 			`aws.cloudtrail.request_parameters = ["*{dBInstanceIdentifier=prod, *", "*{dBInstanceIdentifier=prod}*", "*{dBInstanceIdentifier=[prod, *", "*{dBInstanceIdentifier=[prod]*", "*{dBInstanceIdentifier=[*, prod, *", "*{dBInstanceIdentifier=[*, prod]*", "*, dBInstanceIdentifier=prod, *", "*, dBInstanceIdentifier=prod}*", "*, dBInstanceIdentifier=[prod, *", "*, dBInstanceIdentifier=[prod]*", "*, dBInstanceIdentifier=[*, prod, *", "*, dBInstanceIdentifier=[*, prod]*"]`},
 		{"bounded form, open-ended value", Options{Parameters: ParamsFlatBounded}, eq("requestParameters.masterUserPassword", ir.Pattern("*")),
 			`aws.cloudtrail.request_parameters = ["*{masterUserPassword=*", "*, masterUserPassword=*"]`},
 		{"bounded nested", Options{Parameters: ParamsFlatBounded}, eq("responseElements.endpoint.port", ir.Pattern("33*")),
-			`aws.cloudtrail.response_elements = ["*endpoint={port=33*", "*endpoint={port=[33*", "*endpoint={port=[*, 33*", "*endpoint={*, port=33*", "*endpoint={*, port=[33*", "*endpoint={*, port=[*, 33*"]`},
+			`aws.cloudtrail.response_elements = ["*endpoint=*{port=33*", "*endpoint=*{port=[33*", "*endpoint=*{port=[*, 33*", "*endpoint=*, port=33*", "*endpoint=*, port=[33*", "*endpoint=*, port=[*, 33*"]`},
 		{"all values become an and", Options{}, all,
 			`and(aws.cloudtrail.request_parameters = ["*vpcSecurityGroupIds=sg-1*", "*vpcSecurityGroupIds=[*sg-1*"], aws.cloudtrail.request_parameters = ["*vpcSecurityGroupIds=sg-2*", "*vpcSecurityGroupIds=[*sg-2*"])`},
 		{"bounded form finds list elements", Options{Parameters: ParamsFlatBounded}, eq("requestParameters.vpcSecurityGroupIds", ir.Str("sg-2")),
@@ -169,7 +169,7 @@ func TestOptionsFromConfig(t *testing.T) {
 // (case-sensitive globs, as on a keyword field) on mapped documents and
 // compares with the raw-field meaning.
 func TestFlatPatternsOnMappedDocuments(t *testing.T) {
-	raw := `{"requestParameters":{"dBInstanceIdentifier":"prod-2","publiclyAccessible":true,"otherpubliclyAccessible":false,"backupRetentionPeriod":0,"masterUserPassword":null,"endpoint":{"port":3306},"valuesToAdd":["123","all"]}}`
+	raw := `{"requestParameters":{"dBInstanceIdentifier":"prod-2","publiclyAccessible":true,"otherpubliclyAccessible":false,"backupRetentionPeriod":0,"masterUserPassword":null,"endpoint":{"port":3306},"valuesToAdd":["123","all"],"parameters":[{"parameterName":"log_statement","parameterValue":"none"}]}}`
 	doc, err := MapJSON([]byte(raw))
 	require.NoError(t, err)
 	for _, tc := range []struct {
@@ -189,6 +189,10 @@ func TestFlatPatternsOnMappedDocuments(t *testing.T) {
 		{ParamsFlatBounded, eq("requestParameters.endpoint.port", ir.NumValue(3306)), true},
 		{ParamsFlattened, eq("requestParameters.endpoint.port", ir.NumValue(3306)), true},
 		{ParamsFlat, eq("requestParameters.valuesToAdd", ir.Str("all")), true},
+		{ParamsFlat, eq("requestParameters.parameters.parameterName", ir.Str("log_statement")), true},
+		{ParamsFlatBounded, eq("requestParameters.parameters.parameterName", ir.Str("log_statement")), true},
+		{ParamsFlatBounded, eq("requestParameters.parameters.parameterName", ir.Str("log")), false},
+		{ParamsFlattened, eq("requestParameters.parameters.parameterName", ir.Str("log_statement")), true},
 		{ParamsFlatBounded, eq("requestParameters.valuesToAdd", ir.Str("all")), true},
 		{ParamsFlattened, eq("requestParameters.valuesToAdd", ir.Str("all")), true},
 		{ParamsFlat, eq("requestParameters.valuesToAdd", ir.Str("al")), true}, // loose
