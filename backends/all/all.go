@@ -9,6 +9,7 @@ import (
 	"github.com/sigforge/sigforge/backends/eql"
 	"github.com/sigforge/sigforge/backends/esql"
 	"github.com/sigforge/sigforge/backends/kibana"
+	"github.com/sigforge/sigforge/backends/kql"
 	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/config"
 )
@@ -32,5 +33,6 @@ var registry = []func(cfg *config.Config) (backends.Backend, error){
 	func(c *config.Config) (backends.Backend, error) { return eql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return esql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return kibana.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return kql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return cloudwatch.New(c) },
 }
