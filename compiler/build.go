@@ -45,6 +45,9 @@ func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
 		set.Files = append(set.Files, in.name)
 		docs, fileDS := sigma.Read(in.name, in.data)
 		ds = append(ds, fileDS...)
+		if len(docs) == 0 && len(fileDS) == 0 {
+			ds.Warn(source.Pos{File: in.name, Line: 1, Col: 1}, v.MissingField, "the file holds no rule")
+		}
 		for _, d := range docs {
 			e := &entry{doc: d, ds: d.Problems}
 			var more source.Diagnostics

@@ -119,3 +119,52 @@ func TestEveryCodeHasAGoldenCase(t *testing.T) {
 		require.Contains(t, all.String(), ": "+c.ID+" ", "no golden case produces %s (%s)", c.ID, c.Name)
 	}
 }
+
+func TestLoadPaths(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(title string) []byte {
+		return []byte("title: " + title + "\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n")
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "b", ".git"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b", "two.yaml"), rule("two"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b", ".git", "x.yml"), rule("hidden"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yml"), rule("one"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".sigforge.yml"), []byte("placeholders: {}\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "readme.md"), []byte("# not a rule\n"), 0o644))
+
+	// A folder, one of its files again, and a missing path.
+	missing := filepath.Join(dir, "missing.yml")
+	set, ds := compiler.Load([]string{filepath.Join(dir, "b"), dir, filepath.Join(dir, "a.yml"), missing}, compiler.Options{})
+	require.Len(t, ds, 1)
+	require.Equal(t, "SF100", ds[0].Code)
+	require.Equal(t, missing, ds[0].Pos.File)
+	require.Equal(t, []string{filepath.Join(dir, "a.yml"), filepath.Join(dir, "b", "two.yaml")}, set.Files)
+	var titles []string
+	for _, r := range set.Rules {
+		titles = append(titles, r.Title)
+		require.Equal(t, r.File, r.Pos.File)
+	}
+	require.Equal(t, []string{"one", "two"}, titles)
+}
+
+func TestParse(t *testing.T) {
+	src := []byte("title: a\nname: a\nlogsource: {product: x}\ndetection: {s: {f|contains: x}, condition: s}\n" +
+		"---\ntitle: c\ncorrelation: {type: event_count, rules: [a], group-by: [user], timespan: 10m, condition: {gte: 3}}\n")
+	set, ds := compiler.Parse("rules/x.yml", src, compiler.Options{})
+	require.Empty(t, ds)
+	require.Equal(t, []string{"rules/x.yml"}, set.Files)
+	require.Len(t, set.Rules, 2)
+	require.Equal(t, `f = "*x*"`, ir.Format(set.Rules[0].Detection))
+	c := set.Rules[1].Correlation
+	require.NotNil(t, c)
+	require.Equal(t, []*ir.Rule{set.Rules[0]}, c.Rules)
+	require.Equal(t, "rules/x.yml:6:1", set.Rules[1].Pos.String())
+
+	// An error in one document drops that rule only; the diagnostics are
+	// sorted.
+	src = []byte("title: bad\nlogsource: {product: x}\ndetection: {s: {f|nope: x}, condition: s}\n---\ntitle: good\nlogsource: {product: x}\ndetection: {s: {f: x}, condition: s}\n")
+	set, ds = compiler.Parse("y.yml", src, compiler.Options{})
+	require.Equal(t, "y.yml:3:19: SF120 unknown modifier \"nope\"", ds.Error())
+	require.Len(t, set.Rules, 1)
+	require.Equal(t, "good", set.Rules[0].Title)
+}

@@ -53,8 +53,8 @@ const (
 
 // Codes is the table, in code order.
 var Codes = []Code{
-	{YAMLSyntax, "yaml-syntax", source.Error, "the file is not valid YAML"},
-	{MissingField, "missing-field", source.Error, "a required field (title, logsource, detection, condition, correlation, filter…) is missing or empty"},
+	{YAMLSyntax, "yaml-syntax", source.Error, "the file cannot be read or is not valid YAML"},
+	{MissingField, "missing-field", source.Error, "a required field (title, logsource, detection, condition, correlation, filter…) is missing or empty; a warning for a rule file that holds no rule"},
 	{BadField, "bad-field", source.Error, "a field has the wrong type or format (e.g. a map where a string list is expected)"},
 	{BadID, "bad-id", source.Error, "id (or related id) is not a UUID"},
 	{DuplicateID, "duplicate-id", source.Error, "two loaded rules share an id, or two share a name"},
