@@ -7,7 +7,6 @@ import (
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/backends/cloudwatch"
 	"github.com/sigforge/sigforge/backends/detectionrules"
-	"github.com/sigforge/sigforge/backends/detectionrules"
 	"github.com/sigforge/sigforge/backends/eql"
 	"github.com/sigforge/sigforge/backends/esql"
 	"github.com/sigforge/sigforge/backends/falco"
@@ -36,7 +35,6 @@ var registry = []func(cfg *config.Config) (backends.Backend, error){
 	func(c *config.Config) (backends.Backend, error) { return eql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return esql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return kibana.New(c) },
-	func(c *config.Config) (backends.Backend, error) { return detectionrules.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return detectionrules.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return kql.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return cloudwatch.New(c) },
