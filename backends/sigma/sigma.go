@@ -82,6 +82,18 @@ type detectionQuery struct{ e *eval.Evaluator }
 
 func (q detectionQuery) Fires(events []event.Event) (bool, error) { return q.e.Fires(events), nil }
 
+// MatchingEvents returns the indexes of the events the rule matches, so the
+// harness can name the event that made a negative fixture fire.
+func (q detectionQuery) MatchingEvents(events []event.Event) []int {
+	var out []int
+	for i := range events {
+		if q.e.Match(events[i]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 type correlationQuery struct{ c *eval.Correlator }
 
 func (q correlationQuery) Fires(events []event.Event) (bool, error) { return q.c.Fires(events), nil }

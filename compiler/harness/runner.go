@@ -103,6 +103,13 @@ type Runner struct {
 	FixturesDir string
 }
 
+// EventMatcher is implemented by queries that can tell which events of a
+// stream match (detection rules); the harness then names the event that
+// made a negative fixture fire.
+type EventMatcher interface {
+	MatchingEvents(events []event.Event) []int
+}
+
 // Key returns the fixture folder name of a rule: its file name without
 // the .yml / .yaml extension.
 func Key(r *ir.Rule) string {
@@ -237,6 +244,14 @@ func (rn *Runner) check(r *ir.Rule, t backends.Backend, fs fixtureSet) Result {
 			fr.Status, fr.Reason = Fail, "positive fixture did not fire"
 		case !f.Positive && fired:
 			fr.Status, fr.Reason = Fail, "negative fixture fired"
+			if m, ok := q.(EventMatcher); ok {
+				if idx := m.MatchingEvents(events); len(idx) > 0 && events[idx[0]].Origin != f.Path {
+					fr.Reason += " on " + events[idx[0]].Origin
+					if len(idx) > 1 {
+						fr.Reason += fmt.Sprintf(" (and %d more)", len(idx)-1)
+					}
+				}
+			}
 		}
 		if fr.Status == Fail {
 			res.Status = Fail
