@@ -62,9 +62,18 @@ func TestPackGolden(t *testing.T) {
 // fixtures, as `sigforge test --target cloudwatch` does, in every form.
 func TestPackFixtures(t *testing.T) {
 	set, cfg := loadPack(t)
-	for _, format := range Formats() {
-		t.Run(format, func(t *testing.T) {
-			b, err := New(cfg, Format(format))
+	variants := map[string][]Option{}
+	for _, f := range Formats() {
+		variants[f] = []Option{Format(f)}
+	}
+	// With the opt-in, the burst-by-principal correlation compiles too
+	// (metric dimensions and a Metrics Insights alarm).
+	optIn := func(o *Options) { o.GroupByDimensions = true }
+	variants["json+group_by_dimensions"] = []Option{optIn}
+	variants["terraform+group_by_dimensions"] = []Option{Format(FormatTerraform), optIn}
+	for name, opts := range variants {
+		t.Run(name, func(t *testing.T) {
+			b, err := New(cfg, opts...)
 			require.NoError(t, err)
 			rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
 			sum := rn.Run(set.Rules)
@@ -79,7 +88,7 @@ func TestPackFixtures(t *testing.T) {
 					t.Logf("skipped %s: %s", r.Rule, r.Reason)
 				}
 			}
-			t.Logf("cloudwatch %s: %d passed, %d failed, %d skipped", format, sum.Passed, sum.Failed, sum.Skipped)
+			t.Logf("cloudwatch %s: %d passed, %d failed, %d skipped", name, sum.Passed, sum.Failed, sum.Skipped)
 		})
 	}
 }

@@ -18,10 +18,12 @@ type Plan struct {
 	Slug string
 	// LogicalID names the rule's resources in CloudFormation and Terraform
 	// (Pascal case).
-	LogicalID  string
-	MetricName string
-	Namespace  string
-	LogGroup   LogGroup
+	LogicalID string
+	// ResourceName names the rule's Terraform resources (snake case).
+	ResourceName string
+	MetricName   string
+	Namespace    string
+	LogGroup     LogGroup
 	// Filters publish the same metric; the alarm's Sum adds them up, which
 	// is how a long OR list split over several filters still works as one.
 	Filters []Filter
@@ -55,7 +57,12 @@ type LogGroup struct {
 }
 
 // Param is the CloudFormation parameter holding the log group name.
-func (g LogGroup) Param() string { return pascal(g.Key) + "LogGroupName" }
+func (g LogGroup) Param() string {
+	if g.Key == "cloudtrail" {
+		return "CloudTrailLogGroupName"
+	}
+	return pascal(g.Key) + "LogGroupName"
+}
 
 // Var is the Terraform variable holding the log group name.
 func (g LogGroup) Var() string { return snake(g.Key) + "_log_group_name" }
@@ -125,6 +132,10 @@ func (b *Backend) plan(r *ir.Rule) (*Plan, error) {
 	}
 	p.MetricName = metricName(r)
 	p.LogicalID = p.MetricName
+	p.ResourceName = snake(cmpOr(r.Name, r.Title, r.ID))
+	if p.ResourceName == "" || p.ResourceName[0] >= '0' && p.ResourceName[0] <= '9' {
+		p.ResourceName = "rule_" + p.ResourceName
+	}
 	if err := checkName("metric name", p.MetricName); err != nil {
 		return nil, t.unsupported(r.Pos, "the rule's metric name", err.Error())
 	}
@@ -577,4 +588,13 @@ func kebab(title, id string) string {
 		s = strings.ToLower(strings.Join(words(id), "-"))
 	}
 	return s
+}
+
+func cmpOr(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -391,7 +391,7 @@ func (b *Backend) renderTerraform(plans []*Plan) (string, error) {
 			}
 			b.SetAttributeValue(name, cty.StringVal(s))
 		}
-		name := snake(p.LogicalID)
+		name := p.ResourceName
 		if seen[name] {
 			return "", fmt.Errorf("cloudwatch: two rules compile to the resource name %s; give one a distinct name or title", name)
 		}
