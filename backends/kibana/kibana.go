@@ -36,6 +36,7 @@ import (
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/backends/eql"
 	"github.com/sigforge/sigforge/backends/esql"
+	"github.com/sigforge/sigforge/backends/kql"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/ecs"
 	"github.com/sigforge/sigforge/compiler/ir"
@@ -89,8 +90,8 @@ type QueryFunc func(*ir.Rule) (string, error)
 type Backend struct {
 	opts    Options
 	ecsOpts ecs.Options
-	// kql compiles detection rules to KQL; nil until the KQL target is
-	// wired in, in which case detection rules use EQL.
+	// kql compiles detection rules to KQL (backends/kql); when nil or when
+	// KQL refuses a rule, detection rules use EQL.
 	kql  QueryFunc
 	eql  *eql.Backend
 	esql *esql.Backend
@@ -130,11 +131,15 @@ func New(cfg *config.Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{opts: opts, ecsOpts: eo, eql: e, esql: s}, nil
+	k, err := kql.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{opts: opts, ecsOpts: eo, kql: k.Query, eql: e, esql: s}, nil
 }
 
 // WithKQL returns a copy of the backend that compiles detection rules and
-// threshold queries with fn.
+// threshold queries with fn (nil: EQL and ES|QL only).
 func (b *Backend) WithKQL(fn QueryFunc) *Backend {
 	c := *b
 	c.kql = fn

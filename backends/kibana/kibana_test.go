@@ -46,8 +46,14 @@ func baseRule() *ir.Rule {
 }
 
 func TestDocumentFields(t *testing.T) {
-	b, err := New(nil)
+	withKQL, err := New(nil)
 	require.NoError(t, err)
+	doc0, err := withKQL.Document(baseRule())
+	require.NoError(t, err)
+	assert.Equal(t, "query", doc0.Type, "backends/kql expresses the rule")
+	assert.Equal(t, "kuery", doc0.Language)
+
+	b := withKQL.WithKQL(nil)
 	out, err := b.Compile(baseRule())
 	require.NoError(t, err)
 	validate(t, "base", []byte(out.Text))
@@ -120,9 +126,10 @@ func correlation(typ ir.CorrelationType, cond ir.Threshold) *ir.Rule {
 }
 
 func TestCorrelationTypes(t *testing.T) {
-	b, err := New(nil)
+	b0, err := New(nil)
 	require.NoError(t, err)
-	withKQL := b.WithKQL(kqlStub)
+	b := b0.WithKQL(nil)
+	withKQL := b0.WithKQL(kqlStub)
 	cases := []struct {
 		name     string
 		b        *Backend
