@@ -37,15 +37,10 @@ func compileAll(t *testing.T, b *Backend, set *sigforge.Set, header func(string,
 		}
 		_, err = b.Prepare(o)
 		require.NoError(t, err, "compiled KQL must parse:\n%s", o.Text)
-		emitted = append(emitted, strings.TrimSpace(o.Text))
 		out.WriteString(o.Text + "\n")
 	}
 	return out.String()
 }
-
-// emitted collects every query the tests emit, for the Kibana contract
-// test.
-var emitted []string
 
 // configFromArchive reads an optional sigforge.yml section.
 func configFromArchive(t *testing.T, a *txtar.Archive) *config.Config {
