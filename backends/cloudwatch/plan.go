@@ -513,9 +513,13 @@ func (b *Backend) alarm(t *translator, p *Plan, corr *ir.Correlation, groupBy []
 	return a, nil
 }
 
-// insightsQuery sums the metric over its dimensions; with a group-by, the
-// largest group's sum (ORDER BY ... LIMIT 1), so the alarm fires when any
-// group crosses the threshold.
+// insightsQuery sums the metric over its dimensions; with a group-by, one
+// time series per group. An alarm on a query that returns several time
+// series treats each as a contributor and goes into ALARM when any of them
+// breaches (AWS: "Create a CloudWatch alarm based on a Metrics Insights
+// query"), which is the correlation's "some group crosses the threshold".
+// ORDER BY ... LIMIT 1 would not do: ORDER BY ranks series over the whole
+// queried window, not per period.
 func insightsQuery(p *Plan, groupBy []string) string {
 	var dims []string
 	for _, d := range p.Dimensions {
@@ -523,7 +527,7 @@ func insightsQuery(p *Plan, groupBy []string) string {
 	}
 	q := fmt.Sprintf("SELECT SUM(%s) FROM SCHEMA(%s, %s)", p.MetricName, strconvQuote(p.Namespace), strings.Join(dims, ", "))
 	if len(groupBy) > 0 {
-		q += " GROUP BY " + strings.Join(groupBy, ", ") + " ORDER BY SUM() DESC LIMIT 1"
+		q += " GROUP BY " + strings.Join(groupBy, ", ")
 	}
 	return q
 }
