@@ -6,8 +6,8 @@
 // The rule type follows what the rule needs:
 //
 //   - a detection rule becomes a custom query rule (type query, language
-//     kuery) when a KQL compiler is wired in and can express it, else an EQL
-//     rule (type eql), or an ES|QL rule when the configuration asks for it;
+//     kuery) when KQL can express it, else an EQL rule (type eql), else an
+//     ES|QL rule; targets.kibana.language forces eql or esql;
 //   - an event_count or value_count correlation becomes a threshold rule
 //     (threshold.field = the group-by fields, cardinality for value_count)
 //     when its condition is a lower bound and KQL can express its rules,
@@ -246,7 +246,15 @@ func (b *Backend) query(r *ir.Rule, doc *Rule) error {
 				return err
 			}
 		}
-		return useEQL()
+		eqlErr := useEQL()
+		var u *backends.Unsupported
+		if eqlErr == nil || !errors.As(eqlErr, &u) {
+			return eqlErr
+		}
+		if useESQL() == nil {
+			return nil
+		}
+		return eqlErr
 	}
 	c := r.Correlation
 	switch c.Type {

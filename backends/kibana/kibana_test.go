@@ -305,3 +305,18 @@ func TestEdgeGolden(t *testing.T) {
 		return map[string]string{"kibana": out.String()}
 	})
 }
+
+func TestDetectionFallsBackToESQL(t *testing.T) {
+	b, err := New(nil)
+	require.NoError(t, err)
+	r := baseRule()
+	// KQL and EQL cannot compare two fields; ES|QL can.
+	r.Detection = &ir.Match{Field: "userIdentity.arn", Op: ir.OpFieldRef, Cased: true, Values: []ir.Value{ir.Str("userIdentity.sessionContext.sessionIssuer.arn")}}
+	out, err := b.Compile(r)
+	require.NoError(t, err)
+	validate(t, "fieldref", []byte(out.Text))
+	doc, err := b.Document(r)
+	require.NoError(t, err)
+	assert.Equal(t, "esql", doc.Type)
+	assert.Contains(t, doc.Query, "aws.cloudtrail.user_identity.arn == aws.cloudtrail.user_identity.session_context.session_issuer.arn")
+}
