@@ -28,7 +28,6 @@ package kql
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/sigforge/sigforge/backends"
@@ -158,42 +157,8 @@ func (q *query) Fires(events []event.Event) (bool, error) {
 	return false, nil
 }
 
-// canonical are ECS fields whose values have one case, fixed by AWS or by
-// the pipeline (event names, service names, enums, identifiers AWS
-// generates, flat parameter strings whose keys and enum values are AWS's),
-// so a case-sensitive match means what Sigma's case-insensitive one means.
-var canonical = map[string]bool{
-	"event.provider": true, "event.action": true, "event.outcome": true, "event.kind": true,
-	"event.type": true, "event.category": true, "event.dataset": true, "data_stream.dataset": true,
-	"event.id": true, "cloud.region": true, "cloud.account.id": true, "source.ip": true,
-	"aws.cloudtrail.event_type": true, "aws.cloudtrail.event_category": true, "aws.cloudtrail.event_version": true,
-	"aws.cloudtrail.error_code": true, "aws.cloudtrail.read_only": true, "aws.cloudtrail.management_event": true,
-	"aws.cloudtrail.request_id": true, "aws.cloudtrail.recipient_account_id": true,
-	"aws.cloudtrail.user_identity.type": true, "aws.cloudtrail.user_identity.access_key_id": true,
-	"aws.cloudtrail.user_identity.session_context.session_issuer.type":       true,
-	"aws.cloudtrail.user_identity.session_context.session_issuer.account_id": true,
-	"aws.cloudtrail.user_identity.session_context.mfa_authenticated":         true,
-	"aws.cloudtrail.request_parameters":                                      true, "aws.cloudtrail.response_elements": true,
-	"aws.cloudtrail.additional_eventdata": true, "aws.cloudtrail.service_event_details": true,
-}
-
-// servicePrincipal is an AWS service principal as AWS writes it in
-// sourceIPAddress and userAgent when a service acts (backup.amazonaws.com).
-var servicePrincipal = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$`)
-
 // caseSafe reports whether a case-sensitive KQL match of v on field means
 // what Sigma's case-insensitive match means.
 func (b *Backend) caseSafe(field string, v ir.Value) bool {
-	if b.opts.Case == CaseExact || v.Kind != ir.KindString || canonical[field] ||
-		strings.HasPrefix(field, "aws.cloudtrail.flattened.") {
-		return true
-	}
-	text := v.Text()
-	if strings.ToLower(text) == strings.ToUpper(text) {
-		return true // no cased letters
-	}
-	if (field == "source.address" || field == "user_agent.original") && servicePrincipal.MatchString(text) {
-		return true
-	}
-	return false
+	return b.opts.Case == CaseExact || ecs.CaseFixed(field, v)
 }

@@ -242,3 +242,23 @@ func globEval(t *testing.T, doc map[string]any, e ir.Expr) bool {
 	t.Fatalf("unexpected %T", e)
 	return false
 }
+
+func TestCaseFixed(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		v     ir.Value
+		want  bool
+	}{
+		{"event.action", ir.Str("DeleteDBInstance"), true},
+		{"aws.cloudtrail.flattened.request_parameters.engine", ir.Str("MySQL"), true},
+		{"user_agent.original", ir.Pattern("*10.0.*"), true},
+		{"user_agent.original", ir.Str("backup.amazonaws.com"), true},
+		{"source.address", ir.Str("rds.amazonaws.com"), true},
+		{"user_agent.original", ir.Str("Backup.amazonaws.com"), false},
+		{"user_agent.original", ir.Pattern("*Boto3*"), false},
+		{"aws.cloudtrail.user_identity.arn", ir.Str("arn:aws:iam::1:role/Admin"), false},
+		{"user.name", ir.BoolValue(true), true},
+	} {
+		assert.Equal(t, tc.want, CaseFixed(tc.field, tc.v), "%s %s", tc.field, tc.v.Quoted())
+	}
+}
