@@ -60,8 +60,9 @@ func version() string {
 	}
 	var b strings.Builder
 	b.WriteString(v)
-	if rev != "" {
-		b.WriteString(" commit " + rev[:min(12, len(rev))])
+	// A pseudo-version (v0.0.0-date-rev) already names the commit.
+	if short := rev[:min(12, len(rev))]; rev != "" && !strings.Contains(v, short) {
+		b.WriteString(" commit " + short)
 		if dirty {
 			b.WriteString("-dirty")
 		}
