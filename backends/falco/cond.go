@@ -660,12 +660,13 @@ func domainNames() []string {
 	return names
 }
 
+// fieldRef compares two fields: tolower(f) = tolower(g) for Sigma's
+// case-insensitive fieldref, f = val(g) when cased. A right-hand side
+// transformer is compiled by libsinsp like a left-hand one (filter.cpp
+// visits it with the same compiler since libs 0.17).
 func (g *gen) fieldRef(m *ir.Match, t *target) (cond, error) {
-	if !m.Cased {
-		return nil, unsupported(g.r, m, "|fieldref on "+m.Field, "Falco's val() compares case-sensitively and Sigma's fieldref does not; add |cased if the values are spelled alike")
-	}
 	if g.b.engine.Less(fq.FeatureTransformers.Since) {
-		return nil, unsupported(g.r, m, "|fieldref on "+m.Field, "val() needs Falco engine %s (Falco %s)", fq.FeatureTransformers.Since, fq.FeatureTransformers.Falco)
+		return nil, unsupported(g.r, m, "|fieldref on "+m.Field, "comparing two fields needs val() or tolower(), Falco engine %s (Falco %s)", fq.FeatureTransformers.Since, fq.FeatureTransformers.Falco)
 	}
 	var others []string
 	for _, v := range m.Values {
@@ -681,7 +682,11 @@ func (g *gen) fieldRef(m *ir.Match, t *target) (cond, error) {
 	return g.perElement(m, t, func(e string) (cond, error) {
 		var out []cond
 		for _, o := range others {
-			out = append(out, cAtom(e+" = val("+o+")"))
+			if m.Cased {
+				out = append(out, cAtom(e+" = val("+o+")"))
+			} else {
+				out = append(out, cAtom("tolower("+e+") = tolower("+o+")"))
+			}
 		}
 		if m.All {
 			return and(out...), nil
