@@ -1,6 +1,7 @@
 package packtest
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/all"
+	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/harness"
@@ -125,4 +129,58 @@ func TestCorpusExpectations(t *testing.T) {
 	}
 	want := append([]string{}, exp.CorrelationsFire...)
 	assert.Equal(t, want, got, "correlation rules over the whole corpus stream")
+}
+
+// TestCorpusExpectationsOnEveryTarget runs the same records through every
+// target that can execute its compiled output (the Elastic targets on the
+// records mapped to ECS, Falco, CloudWatch metric filters): a rule that a
+// target can express must give the table's verdict on every record there
+// too. Rules a target cannot express are skipped on that target.
+func TestCorpusExpectationsOnEveryTarget(t *testing.T) {
+	dir := corpus.Dir(t, "cloudtrail-samples")
+	set, cfg := loadPack(t)
+	exp := readExpectations(t)
+	targets, err := all.Targets(cfg)
+	require.NoError(t, err)
+
+	records := make([][]event.Event, len(exp.Records))
+	for i, rec := range exp.Records {
+		events, err := harness.ReadFile(filepath.Join(dir, filepath.FromSlash(rec.File)))
+		require.NoError(t, err)
+		records[i] = events
+	}
+	for _, target := range targets {
+		ex, ok := target.(backends.Executor)
+		if !ok || target.Name() == sigma.Name {
+			continue
+		}
+		t.Run(target.Name(), func(t *testing.T) {
+			for _, r := range set.Rules {
+				if r.IsCorrelation() {
+					continue
+				}
+				out, err := target.Compile(r)
+				var un *backends.Unsupported
+				if errors.As(err, &un) {
+					continue
+				}
+				require.NoError(t, err, harness.Key(r))
+				q, err := ex.Prepare(out)
+				require.NoError(t, err, harness.Key(r))
+				for i, rec := range exp.Records {
+					got, err := q.Fires(records[i])
+					if err != nil && records[i][0].Time.IsZero() {
+						// A target may refuse a record whose eventTime is not
+						// RFC 3339 (Panther's export form), as Falco's plugin
+						// drops it; it then cannot fire there.
+						t.Logf("%s refuses %s: %v", target.Name(), rec.File, err)
+						continue
+					}
+					require.NoError(t, err, rec.File)
+					want := slices.Contains(rec.Fire, harness.Key(r))
+					assert.Equal(t, want, got, "%s on %s (%s): %s", harness.Key(r), rec.File, rec.EventName, rec.Reason)
+				}
+			}
+		})
+	}
 }

@@ -5,7 +5,8 @@
 // behave exactly like the Elastic rules they mirror, the trusted-account
 // placeholder comes from configuration, and the whole pack run over every
 // real CloudTrail record of ../shared/corpus/cloudtrail-samples gives the
-// results written down in testdata/cloudtrail-expectations.yml.
+// results written down in testdata/cloudtrail-expectations.yml, on the
+// native evaluator and on every target that executes its compiled output.
 //
 // The package has no code of its own; it exists so that `go test ./...`
 // guards the pack.
