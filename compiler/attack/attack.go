@@ -21,7 +21,6 @@ package attack
 
 import (
 	"cmp"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -133,17 +132,56 @@ const (
 	TagNewer                    // introduced after the catalog's release (see package doc)
 )
 
-var (
-	techniqueTag = regexp.MustCompile(`^t\d{4}(\.\d{3})?$`)
-	otherTag     = regexp.MustCompile(`^(g|s|ds|m|a|c|da|dc|det|an)\d{4}$`)
-	tacticTag    = regexp.MustCompile(`^[a-z]+(-[a-z]+)*$`)
-)
+func digits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isTechniqueTag matches t1234 and t1234.123.
+func isTechniqueTag(s string) bool {
+	if len(s) < 5 || s[0] != 't' {
+		return false
+	}
+	id, sub, dotted := strings.Cut(s[1:], ".")
+	return digits(id, 4) && (!dotted || digits(sub, 3))
+}
+
+// otherPrefixes are the ATT&CK object kinds other than tactics and
+// techniques that tags may name: groups, software, data sources,
+// mitigations, assets, campaigns, data components, detection strategies,
+// analytics.
+var otherPrefixes = []string{"g", "s", "ds", "m", "a", "c", "da", "dc", "det", "an"}
+
+func isOtherTag(s string) bool {
+	i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+	return i > 0 && slices.Contains(otherPrefixes, s[:i]) && digits(s[i:], 4)
+}
+
+// isTacticTag matches lowercase words joined by single hyphens.
+func isTacticTag(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // ClassifyTag classifies the part after "attack." of a tag and returns the
 // catalog entry it names, if any (*Tactic or *Technique).
 func ClassifyTag(name string) (TagKind, any) {
 	switch {
-	case techniqueTag.MatchString(name):
+	case isTechniqueTag(name):
 		if t, ok := LookupTechnique(name); ok {
 			return TagTechnique, t
 		}
@@ -151,9 +189,9 @@ func ClassifyTag(name string) (TagKind, any) {
 			return TagNewer, nil
 		}
 		return TagUnknown, nil
-	case otherTag.MatchString(name):
+	case isOtherTag(name):
 		return TagOther, nil
-	case tacticTag.MatchString(name):
+	case isTacticTag(name):
 		if t, ok := LookupTactic(name); ok {
 			return TagTactic, t
 		}

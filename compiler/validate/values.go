@@ -10,10 +10,26 @@ import (
 	"github.com/sigforge/sigforge/compiler/source"
 )
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // IsUUID reports whether s is a UUID in its canonical 8-4-4-4-12 hex form.
-func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // Statuses are the allowed values of status.
 var Statuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
@@ -38,10 +54,20 @@ func IsDate(s string) bool {
 	return err == nil
 }
 
-var tagRE = regexp.MustCompile(`^[a-z0-9_-]+\.[a-z0-9._-]+$`)
-
-// IsTag reports whether a tag has the specification's namespace.name form.
-func IsTag(s string) bool { return tagRE.MatchString(s) }
+// IsTag reports whether a tag has the specification's namespace.name form
+// (^[a-z0-9_-]+\.[a-z0-9._-]+$).
+func IsTag(s string) bool {
+	ns, name, ok := strings.Cut(s, ".")
+	if !ok || ns == "" || name == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // Tag checks one tag and reports at pos. ATT&CK tags are checked against
 // the catalog; other namespaces only for their form.
