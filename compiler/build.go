@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/lower"
@@ -172,7 +171,7 @@ func (l *linker) filters() {
 // filter's: every category, product and service the filter names is the
 // rule's too.
 func logsourceContains(filter, rule ir.Logsource) bool {
-	eq := func(f, r string) bool { return f == "" || strings.EqualFold(f, r) }
+	eq := func(f, r string) bool { return f == "" || f == r }
 	return eq(filter.Category, rule.Category) && eq(filter.Product, rule.Product) && eq(filter.Service, rule.Service)
 }
 

@@ -21,9 +21,9 @@
 // technique tag — and turns every warning into an error.
 //
 // Filters (meta filters) are applied as pySigma does: a filter applies to
-// the rules it names (by id or name; all rules when it names none) whose
-// logsource is contained in the filter's (every category, product and
-// service the filter gives is equal in the rule), never to correlation
-// rules, and the rule's detection becomes "(rule) and (filter)". Filters
-// are not listed in Set.Rules.
+// the rules it names (by id or name; every rule for "rules: any" or "all"
+// or an empty list) whose logsource is contained in the filter's (every
+// category, product and service the filter gives is equal in the rule),
+// never to correlation rules, and the rule's detection becomes
+// "(rule) and (filter)". Filters are not listed in Set.Rules.
 package compiler

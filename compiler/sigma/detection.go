@@ -336,20 +336,34 @@ func (r *reader) aliases(c *Correlation, n *yaml.Node) {
 	}
 }
 
+// filter reads a filter section. As in pySigma, rules is required: "any"
+// or "all" (or an empty list) applies the filter to every rule whose
+// logsource it contains; otherwise it names rules by id or name. A filter
+// has exactly one condition, a string.
 func (r *reader) filter(n *yaml.Node) *Filter {
 	f := &Filter{Pos: r.pos(n)}
 	if n.Kind != yaml.MappingNode {
 		r.ds.Add(f.Pos, v.BadField, "filter must be a map with rules, search identifiers and a condition")
 		return f
 	}
+	hasRules := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; k.Value == "rules" {
-			val := deref(n.Content[i+1])
-			if val.Kind == yaml.ScalarNode && val.Value == "any" {
-				break
+		k, val := n.Content[i], deref(n.Content[i+1])
+		switch k.Value {
+		case "rules":
+			hasRules = true
+			if val.Kind == yaml.ScalarNode && (strings.EqualFold(val.Value, "any") || strings.EqualFold(val.Value, "all")) {
+				continue
 			}
 			f.Rules, f.RulesPos = r.strList("filter rules", val, true)
+		case "condition":
+			if val.Kind != yaml.ScalarNode {
+				r.ds.Add(r.pos(val), v.BadField, "a filter has exactly one condition, a string")
+			}
 		}
+	}
+	if !hasRules {
+		r.ds.Add(f.Pos, v.MissingField, "filter has no rules: name rules by id or name, or write rules: any")
 	}
 	f.Detection = r.detection(n, "filter")
 	return f
