@@ -2,6 +2,7 @@ package eql
 
 import (
 	"errors"
+	"regexp"
 	"testing"
 )
 
@@ -40,6 +41,34 @@ func FuzzParse(f *testing.F) {
 		}
 		if q2.String() != printed {
 			t.Fatalf("print/parse not idempotent:\n%s\n%s", printed, q2.String())
+		}
+	})
+}
+
+// FuzzToLucene checks that a Sigma regex translated to Lucene and run by the
+// evaluator gives RE2's search verdict on the same input, or is refused.
+func FuzzToLucene(f *testing.F) {
+	for _, s := range []string{`abc`, `^a|b$`, `\d{2,3}-x`, `(?i)Ab[c-e]`, `[^a]+?`, `a.b`, `"#@&<>~`, `(foo|bar)*baz`} {
+		f.Add(s, "xabcx")
+	}
+	f.Fuzz(func(t *testing.T, re, input string) {
+		if len(re) > 60 || len(input) > 60 {
+			return
+		}
+		r2, err := regexp.Compile(re)
+		if err != nil {
+			return
+		}
+		lucene, err := ToLucene(re, RegexFlags{})
+		if err != nil {
+			return // refused: a construct Lucene cannot express
+		}
+		compiled, err := LuceneRegexp(lucene, false)
+		if err != nil {
+			t.Fatalf("ToLucene(%q) = %q, which the evaluator rejects: %v", re, lucene, err)
+		}
+		if got, want := compiled.MatchString(input), r2.MatchString(input); got != want {
+			t.Fatalf("re %q → lucene %q: input %q gives %v, RE2 %v", re, lucene, input, got, want)
 		}
 	})
 }

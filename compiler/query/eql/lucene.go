@@ -324,7 +324,8 @@ func luceneBranch(br *syntax.Regexp, multiline bool) (string, error) {
 		b.WriteString(".*")
 	}
 	for _, s := range subs {
-		if err := writeLucene(&b, s, true); err != nil {
+		// Not top level: an alternation inside the branch is parenthesized.
+		if err := writeLucene(&b, s, false); err != nil {
 			return "", err
 		}
 	}
