@@ -12,6 +12,7 @@ import (
 	"github.com/sigforge/sigforge/backends/falco"
 	"github.com/sigforge/sigforge/backends/kibana"
 	"github.com/sigforge/sigforge/backends/kql"
+	"github.com/sigforge/sigforge/backends/lucene"
 	"github.com/sigforge/sigforge/backends/sigma"
 	"github.com/sigforge/sigforge/compiler/config"
 )
@@ -37,6 +38,7 @@ var registry = []func(cfg *config.Config) (backends.Backend, error){
 	func(c *config.Config) (backends.Backend, error) { return kibana.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return detectionrules.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return kql.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return lucene.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return cloudwatch.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return falco.New(c) },
 }
