@@ -1,9 +1,13 @@
 package validate_test
 
 import (
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sigforge/sigforge/compiler/source"
 	"github.com/sigforge/sigforge/compiler/validate"
@@ -84,5 +88,17 @@ func TestTag(t *testing.T) {
 			assert.Equal(t, tt.code, ds[0].Code, tt.tag)
 			assert.Equal(t, "r.yml:3:5", ds[0].Pos.String())
 		}
+	}
+}
+
+// TestCodesDocumented keeps docs/sigma-front-end.md's table in step with
+// the code table.
+func TestCodesDocumented(t *testing.T) {
+	data, err := os.ReadFile("../../docs/sigma-front-end.md")
+	require.NoError(t, err)
+	doc := string(data)
+	for _, c := range validate.Codes {
+		row := fmt.Sprintf("| %s | %s | %s | %s |", c.ID, c.Name, c.Severity, strings.ReplaceAll(c.Doc, "|", `\|`))
+		assert.Contains(t, doc, row)
 	}
 }
