@@ -97,6 +97,9 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 			dd := *d
 			dd.Pos = c.PosAtLineCol(d.Pos.Line, d.Pos.Col)
 			dd.Code = v.ConditionSyntax
+			if strings.Contains(c.Value, "|") {
+				dd.Message += "; Sigma v1 aggregations (\"| count() …\", \"near\") are written as correlation rules in Sigma v2"
+			}
 			l.ds = append(l.ds, &dd)
 			continue
 		}

@@ -132,6 +132,7 @@ func TestModifierErrors(t *testing.T) {
 		{"null with contains", "  sel:\n    f|contains: null\n  condition: sel", "r.yml:6:5: SF121"},
 		{"base64 of wildcard", "  sel:\n    f|base64: 'a*'\n  condition: sel", "r.yml:6:7: SF121"},
 		{"too many windash sites", "  sel:\n    f|windash: '-a -b -c -d -e -f'\n  condition: sel", "r.yml:6:7: SF121"},
+		{"v1 aggregation", "  sel:\n    f: a\n  condition: sel | count() > 5", "r.yml:7:18: SF110 condition: unexpected character \"|\"; Sigma v1 aggregations"},
 		{"unresolved placeholder", "  sel:\n    f|expand: '%nope%'\n  condition: sel", "r.yml:6:15: SF160"},
 	}
 	for _, tt := range tests {
