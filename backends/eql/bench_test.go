@@ -1,0 +1,118 @@
+package eql
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sigforge/sigforge/backends"
+	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/corpus"
+	"github.com/sigforge/sigforge/compiler/ir"
+)
+
+// sigmaHQRules loads SigmaHQ's rules (the corpus beside the checkout).
+func sigmaHQRules(b *testing.B) []*ir.Rule {
+	dir := corpus.Dir(b, "sigmahq-rules")
+	var rules []*ir.Rule
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		set, _ := sigforge.Parse(p, data, sigforge.Options{})
+		rules = append(rules, set.Rules...)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rules
+}
+
+// BenchmarkCompileSigmaHQ compiles every SigmaHQ rule to EQL (the
+// CloudTrail→ECS rewrite refuses most non-AWS rules, which is part of the
+// work) and reports rules per second and how many compiled.
+func BenchmarkCompileSigmaHQ(b *testing.B) {
+	rules := sigmaHQRules(b)
+	be, err := New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Compile on ECS-named fields as well, so that the EQL emitter itself
+	// is measured on the whole corpus and not only on AWS rules.
+	raw := &Backend{opts: be.opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}
+	b.ReportAllocs()
+	compiled := 0
+	for b.Loop() {
+		compiled = 0
+		for _, r := range rules {
+			for _, target := range []*Backend{be, raw} {
+				_, err := target.Compile(r)
+				var u *backends.Unsupported
+				switch {
+				case err == nil:
+					compiled++
+				case !errors.As(err, &u):
+					b.Fatalf("%s: %v", r.File, err)
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(len(rules)*2*b.N)/b.Elapsed().Seconds(), "rules/s")
+	b.ReportMetric(float64(compiled), "compiled")
+}
+
+// TestSigmaHQCompiledParses compiles SigmaHQ's corpus with the EQL emitter
+// (field names kept, so that every rule reaches the emitter) and requires
+// each output to parse: thousands of real-world values (paths with
+// backslashes, quotes, wildcards, regexes) through the quoting rules.
+func TestSigmaHQCompiledParses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("corpus-wide test")
+	}
+	dir := corpus.Dir(t, "sigmahq-rules")
+	be := &Backend{opts: Options{Category: "any"}, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}
+	compiled, refused := 0, map[string]int{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		set, _ := sigforge.Parse(p, data, sigforge.Options{})
+		for _, r := range set.Rules {
+			out, err := be.Compile(r)
+			var u *backends.Unsupported
+			if errors.As(err, &u) {
+				refused[u.Construct]++
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s: %v", p, err)
+				continue
+			}
+			if _, err := be.Prepare(out); err != nil {
+				t.Errorf("%s: compiled EQL does not parse: %v\n%s", p, err, out.Text)
+				continue
+			}
+			compiled++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d rules compiled and parsed; refusals: %v", compiled, refused)
+	if compiled < 2000 {
+		t.Errorf("only %d SigmaHQ rules compiled", compiled)
+	}
+}
