@@ -395,7 +395,7 @@ func (t *translator) split(e cwq.Expr) ([]cwq.Expr, bool, error) {
 			for _, c := range chunks {
 				if jsonLen(c) > cwq.MaxPatternLength {
 					return nil, false, t.unsupported(t.rule.Pos, "the AND of the condition",
-						fmt.Sprintf("even with its OR list split, one filter pattern is %d characters (limit %d), and an AND cannot be split over several filters", jsonLen(c), cwq.MaxPatternLength))
+						fmt.Sprintf("even with its OR list split, one filter pattern is %d characters (limit %d), and an AND cannot be split over several filters%s", jsonLen(c), cwq.MaxPatternLength, t.arrayHint(c)))
 				}
 				out = append(out, c)
 			}
@@ -403,7 +403,16 @@ func (t *translator) split(e cwq.Expr) ([]cwq.Expr, bool, error) {
 		}
 	}
 	return nil, false, t.unsupported(t.rule.Pos, "the condition",
-		fmt.Sprintf("its pattern is %d characters (limit %d), and an AND cannot be split over several filters", jsonLen(e), cwq.MaxPatternLength))
+		fmt.Sprintf("its pattern is %d characters (limit %d), and an AND cannot be split over several filters%s", jsonLen(e), cwq.MaxPatternLength, t.arrayHint(e)))
+}
+
+// arrayHint suggests checking fewer array elements when the pattern lists
+// some.
+func (t *translator) arrayHint(e cwq.Expr) string {
+	if !strings.Contains(cwq.ExprString(e), "[0]") {
+		return ""
+	}
+	return fmt.Sprintf("; it checks %d elements of each array: a smaller targets.cloudwatch.array_elements shortens it", t.b.opts.ArrayElements)
 }
 
 // packOr groups OR operands greedily into chunks whose wrapped pattern fits.

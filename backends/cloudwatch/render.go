@@ -143,7 +143,9 @@ func (p *Plan) tags() []tag {
 	var attack []string
 	for _, tc := range r.Meta.Threat {
 		for _, te := range tc.Techniques {
-			attack = append(attack, te.ID)
+			if !slices.Contains(attack, te.ID) {
+				attack = append(attack, te.ID)
+			}
 		}
 	}
 	if len(attack) > 0 {
@@ -312,7 +314,7 @@ func (b *Backend) renderCloudFormation(plans []*Plan) (string, error) {
 			mt := f.MetricTransformations[0]
 			ct := cfnTransformation{MetricName: mt.MetricName, MetricNamespace: sub(mt.MetricNamespace), MetricValue: mt.MetricValue, DefaultValue: mt.DefaultValue}
 			for _, d := range p.Dimensions {
-				ct.Dimensions = append(ct.Dimensions, cfnDimension{Key: d.Key, Value: d.Value})
+				ct.Dimensions = append(ct.Dimensions, cfnDimension(d))
 			}
 			if _, dup := tpl.Resources[id]; dup {
 				return "", fmt.Errorf("cloudwatch: two rules compile to the resource %s; give one a distinct name or title", id)
