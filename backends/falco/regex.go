@@ -48,7 +48,7 @@ func translateRegex(pattern string, fl ir.RegexFlags) (string, error) {
 	}
 	var body strings.Builder
 	for _, s := range subs {
-		if err := writeRegex(&body, s, true); err != nil {
+		if err := writeRegex(&body, s, len(subs) > 1 || anchoredStart && anchoredEnd); err != nil {
 			return "", err
 		}
 	}
