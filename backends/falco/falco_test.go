@@ -13,8 +13,8 @@ import (
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/ir"
-	"github.com/sigforge/sigforge/compiler/source"
 	fq "github.com/sigforge/sigforge/compiler/query/falco"
+	"github.com/sigforge/sigforge/compiler/source"
 )
 
 func TestTranslateRegex(t *testing.T) {
