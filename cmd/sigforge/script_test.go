@@ -27,7 +27,8 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: golden.Updating(),
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": exitcode,
+			"exitcode":    exitcode,
+			"kibana-fake": kibanaFake,
 		},
 	})
 }

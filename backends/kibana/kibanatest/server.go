@@ -60,7 +60,6 @@ type Server struct {
 	// ReadOnlyAuth, when set, is accepted for reads and gets 403 on writes.
 	ReadOnlyAuth string
 
-	t         testing.TB
 	validator Validator
 	mu        sync.Mutex
 	spaces    map[string]*store
@@ -75,26 +74,38 @@ type store struct {
 }
 
 // New starts a fake that requires auth (an "ApiKey ..." or "Basic ..."
-// header value). It closes itself when the test ends.
+// header value; "" accepts any request). It closes itself when the test
+// ends.
 func New(t testing.TB, auth string) *Server {
 	t.Helper()
-	s := &Server{Auth: auth, t: t, spaces: map[string]*store{}, clock: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	s, err := Start(auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake outside a Go test (testscript commands); the caller
+// closes it. Requests are validated against Kibana's OpenAPI bundle when
+// ../shared/corpus (or SIGFORGE_CORPUS) holds it, else against schema.json.
+func Start(auth string) (*Server, error) {
+	s := &Server{Auth: auth, spaces: map[string]*store{}, clock: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	if path, ok := corpus.Path(SpecFile); ok {
 		v, err := NewOpenAPIValidator(path)
 		if err != nil {
-			t.Fatalf("kibanatest: loading %s: %v", path, err)
+			return nil, fmt.Errorf("kibanatest: loading %s: %w", path, err)
 		}
 		s.validator = v
 	} else {
 		v, err := NewCompactValidator()
 		if err != nil {
-			t.Fatalf("kibanatest: compact schema: %v", err)
+			return nil, fmt.Errorf("kibanatest: compact schema: %w", err)
 		}
 		s.validator = v
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Validator returns the validator in use.
