@@ -291,30 +291,31 @@ func (t *translator) dimension(field string) (Dimension, error) {
 	return Dimension{Key: pascal(field), Value: sels[0].String()}, nil
 }
 
-// logKind says whether a rule reads CloudTrail JSON or text log lines, and
-// which log group.
+// logKind says whether a rule reads JSON log events (a CloudTrail record, or
+// any JSON log) or text log lines, and which log group: "cloudtrail" for
+// CloudTrail, else the logsource service (e.g. "rds").
 func logKind(r *ir.Rule) (kind, group string) {
 	ls := r.Logsource
 	if strings.EqualFold(ls.Service, "cloudtrail") {
 		return "json", "cloudtrail"
 	}
-	text := false
+	kind = "json"
 	for _, m := range ir.Matches(r.Detection) {
 		if m.IsKeyword() || m.Field == "message" {
-			text = true
+			kind = "text"
 		}
 	}
-	if !text {
-		return "json", "cloudtrail"
-	}
 	group = strings.ToLower(ls.Service)
-	if group == "" {
+	switch {
+	case group != "":
+	case kind == "json":
+		group = "cloudtrail"
+	case ls.Product != "":
 		group = strings.ToLower(ls.Product)
-	}
-	if group == "" {
+	default:
 		group = "text"
 	}
-	return "text", group
+	return kind, group
 }
 
 func (t *translator) jsonRule(r *ir.Rule) ([]*cwq.Pattern, bool, error) {
