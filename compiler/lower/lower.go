@@ -2,6 +2,7 @@ package lower
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sigforge/sigforge/compiler/attack"
 	"github.com/sigforge/sigforge/compiler/ir"
@@ -86,7 +87,7 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 	var conds []ir.Expr
 	parsed := len(det.Conditions) > 0
 	for _, c := range det.Conditions {
-		node, err := condition.Parse(c.Value, source.Pos{}, condition.Plain)
+		node, err := parseCondition(c.Value)
 		if err != nil {
 			parsed = false
 			d, ok := err.(*source.Diagnostic)
@@ -122,6 +123,35 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 		return conds[0]
 	}
 	return &ir.Or{Pos: det.Conditions[0].Pos, Args: conds}
+}
+
+// conditions caches parsed conditions by their text: rule sets repeat the
+// same few conditions ("selection", "selection and not filter"), and a
+// parse relative to the text (positions are mapped to the file afterwards)
+// depends on nothing else. The AST is never modified.
+var (
+	conditionsMu sync.Mutex
+	conditions   = map[string]condition.Node{}
+)
+
+const maxCachedConditions = 4096
+
+func parseCondition(text string) (condition.Node, error) {
+	conditionsMu.Lock()
+	n, ok := conditions[text]
+	conditionsMu.Unlock()
+	if ok {
+		return n, nil
+	}
+	n, err := condition.Parse(text, source.Pos{}, condition.Plain)
+	if err == nil {
+		conditionsMu.Lock()
+		if len(conditions) < maxCachedConditions {
+			conditions[text] = n
+		}
+		conditionsMu.Unlock()
+	}
+	return n, err
 }
 
 func hasErrorsSince(ds source.Diagnostics, n int) bool {
