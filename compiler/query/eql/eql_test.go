@@ -226,7 +226,9 @@ func TestToLucene(t *testing.T) {
 	}{
 		{re: `abc`, want: `.*abc.*`},
 		{re: `^abc$`, want: `abc`},
-		{re: `^a|b$`, want: `(a.*)|(.*b)`},
+		{re: `^a|b$`, want: `(a.*|.*b)`},
+		{re: `(^[a-z]{4}$)|(^[a-z]{8}$)`, want: `(([a-z]{4})|([a-z]{8}))`},
+		{re: `(^|/)\.x`, want: `((()|.*\/))\.x.*`},
 		{re: `\d+\.\d{1,3}`, want: `.*[0-9]+\.[0-9]{1,3}.*`},
 		{re: `(?:ab)+c*?`, want: `.*(ab)+c*.*`},
 		{re: `a.b`, want: ".*a[^\n]b.*"},

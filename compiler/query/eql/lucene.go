@@ -258,12 +258,13 @@ type RegexFlags struct {
 
 // ToLucene translates a Sigma (RE2-compatible) regular expression, which
 // is searched in the value, into a Lucene regular expression that matches
-// the whole value: unanchored ends get ".*", ^ and $ at the ends of the
-// pattern (or of each top-level alternative) are dropped. Constructs Lucene
-// lacks are rewritten (\d → [0-9], (?:…) → (…), lazy quantifiers → greedy,
-// case-folded literals under an inline (?i) → [aA]) or refused (anchors in
-// the middle, \b, multiline anchors). Without DotAll, "." becomes [^\n] to
-// keep RE2's meaning.
+// the whole value. The implied ".*" on each side is pushed into the
+// pattern: it is dropped where ^ or $ anchors that side, also inside groups
+// and alternatives at the edges ("(^a|b)" becomes "(a|.*b)"). Constructs
+// Lucene lacks are rewritten (\d → [0-9], (?:…) → (…), lazy quantifiers →
+// greedy, case-folded literals under an inline (?i) → [aA]) or refused
+// (anchors away from the edges, \b, anchors under |m). Without DotAll, "."
+// becomes [^\n] to keep RE2's meaning.
 func ToLucene(re string, f RegexFlags) (string, error) {
 	flags := syntax.Perl
 	if f.DotAll {
@@ -276,63 +277,108 @@ func ToLucene(re string, f RegexFlags) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("invalid regular expression: %w", err)
 	}
-	branches := []*syntax.Regexp{tree}
-	if tree.Op == syntax.OpAlternate {
-		branches = tree.Sub
-	}
-	var parts []string
-	for _, br := range branches {
-		s, err := luceneBranch(br, f.Multiline)
-		if err != nil {
-			return "", err
-		}
-		parts = append(parts, s)
-	}
-	if len(parts) == 1 {
-		return parts[0], nil
-	}
-	for i, s := range parts {
-		parts[i] = "(" + s + ")"
-	}
-	return strings.Join(parts, "|"), nil
-}
-
-func luceneBranch(br *syntax.Regexp, multiline bool) (string, error) {
-	subs := []*syntax.Regexp{br}
-	if br.Op == syntax.OpConcat {
-		subs = br.Sub
-	}
-	start, end := false, false
-	isStart := func(r *syntax.Regexp) bool { return r.Op == syntax.OpBeginText || r.Op == syntax.OpBeginLine }
-	isEnd := func(r *syntax.Regexp) bool { return r.Op == syntax.OpEndText || r.Op == syntax.OpEndLine }
-	for len(subs) > 0 && isStart(subs[0]) {
-		if subs[0].Op == syntax.OpBeginLine && multiline {
-			return "", fmt.Errorf("^ in multiline mode (|m) cannot be expressed as a Lucene regex")
-		}
-		start = true
-		subs = subs[1:]
-	}
-	for len(subs) > 0 && isEnd(subs[len(subs)-1]) {
-		if subs[len(subs)-1].Op == syntax.OpEndLine && multiline {
-			return "", fmt.Errorf("$ in multiline mode (|m) cannot be expressed as a Lucene regex")
-		}
-		end = true
-		subs = subs[:len(subs)-1]
-	}
 	var b strings.Builder
-	if !start {
-		b.WriteString(".*")
-	}
-	for _, s := range subs {
-		// Not top level: an alternation inside the branch is parenthesized.
-		if err := writeLucene(&b, s, false); err != nil {
-			return "", err
-		}
-	}
-	if !end {
-		b.WriteString(".*")
+	if err := writeEdges(&b, tree, true, true, f.Multiline); err != nil {
+		return "", err
 	}
 	return b.String(), nil
+}
+
+func isBegin(r *syntax.Regexp) bool { return r.Op == syntax.OpBeginText || r.Op == syntax.OpBeginLine }
+func isEnd(r *syntax.Regexp) bool   { return r.Op == syntax.OpEndText || r.Op == syntax.OpEndLine }
+
+// writeEdges writes re, which sits at the start of the whole pattern when
+// start is set and at its end when end is set; an unanchored edge gets
+// ".*".
+func writeEdges(b *strings.Builder, re *syntax.Regexp, start, end, multiline bool) error {
+	if !start && !end {
+		return writeLucene(b, re, false)
+	}
+	if multiline && (isBegin(re) || isEnd(re)) {
+		return fmt.Errorf("^ and $ in multiline mode (|m) cannot be expressed as a Lucene regex")
+	}
+	switch re.Op {
+	case syntax.OpBeginText, syntax.OpBeginLine:
+		if !start {
+			return writeLucene(b, re, false) // refuses
+		}
+		if end {
+			b.WriteString(".*")
+		}
+		return nil
+	case syntax.OpEndText, syntax.OpEndLine:
+		if !end {
+			return writeLucene(b, re, false)
+		}
+		if start {
+			b.WriteString(".*")
+		}
+		return nil
+	case syntax.OpCapture:
+		b.WriteByte('(')
+		if err := writeEdges(b, re.Sub[0], start, end, multiline); err != nil {
+			return err
+		}
+		b.WriteByte(')')
+		return nil
+	case syntax.OpAlternate:
+		b.WriteByte('(')
+		for i, sub := range re.Sub {
+			if i > 0 {
+				b.WriteByte('|')
+			}
+			var alt strings.Builder
+			if err := writeEdges(&alt, sub, start, end, multiline); err != nil {
+				return err
+			}
+			if alt.Len() == 0 {
+				alt.WriteString("()")
+			}
+			b.WriteString(alt.String())
+		}
+		b.WriteByte(')')
+		return nil
+	case syntax.OpConcat:
+		subs := re.Sub
+		if len(subs) == 0 {
+			return writeEdges(b, &syntax.Regexp{Op: syntax.OpEmptyMatch}, start, end, multiline)
+		}
+		if len(subs) == 1 {
+			return writeEdges(b, subs[0], start, end, multiline)
+		}
+		var body strings.Builder
+		if err := writeEdges(&body, subs[0], start, false, multiline); err != nil {
+			return err
+		}
+		for _, sub := range subs[1 : len(subs)-1] {
+			if err := writeLucene(&body, sub, false); err != nil {
+				return err
+			}
+		}
+		if err := writeEdges(&body, subs[len(subs)-1], false, end, multiline); err != nil {
+			return err
+		}
+		if body.Len() == 0 {
+			body.WriteString("()")
+		}
+		b.WriteString(body.String())
+		return nil
+	case syntax.OpEmptyMatch:
+		if start || end {
+			b.WriteString(".*")
+		}
+		return nil
+	}
+	if start {
+		b.WriteString(".*")
+	}
+	if err := writeLucene(b, re, false); err != nil {
+		return err
+	}
+	if end {
+		b.WriteString(".*")
+	}
+	return nil
 }
 
 // luceneLiteral escapes a rune for a Lucene regex: letters and digits stay,
