@@ -19,6 +19,7 @@ import (
 
 	"github.com/sigforge/sigforge/backends"
 	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/ir"
 	kqlq "github.com/sigforge/sigforge/compiler/query/kql"
 )
@@ -122,7 +123,7 @@ func emittedQueries(t *testing.T) []string {
 		require.NoError(t, err)
 		eb, err := New(configFromArchive(t, a))
 		require.NoError(t, err)
-		src, _ := sigforge_section(a)
+		src, _ := ruleSection(a)
 		set, diags := sigforge.Parse(filepath.Base(f), src, sigforge.Options{})
 		require.False(t, diags.HasErrors(), "%v", diags)
 		add(eb, set.Rules)
@@ -140,10 +141,18 @@ func emittedQueries(t *testing.T) []string {
 			out = append(out, text)
 		}
 	}
+	// SigmaHQ's corpus on its own field names, when it is beside the
+	// checkout: real-world values through the escaping rules.
+	if _, ok := corpus.Path("sigmahq-rules"); ok {
+		qs, _ := sigmaHQQueries(t)
+		for _, q := range qs {
+			out = append(out, q.text)
+		}
+	}
 	return out
 }
 
-func sigforge_section(a *txtar.Archive) ([]byte, bool) {
+func ruleSection(a *txtar.Archive) ([]byte, bool) {
 	for _, f := range a.Files {
 		if f.Name == "rule.yml" {
 			return f.Data, true

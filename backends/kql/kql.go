@@ -60,6 +60,9 @@ type Backend struct {
 	opts   Options
 	ecs    ecs.Options
 	schema kqlq.Schema
+	// raw skips the ECS rewrite (tests compile rules written on any field
+	// names, to put the whole SigmaHQ corpus through the emitter).
+	raw bool
 }
 
 var (
@@ -110,9 +113,12 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 	if r.Detection == nil {
 		return "", unsupported(r, r.Pos, "a rule without detection", "")
 	}
-	rw, err := ecs.Rewrite(r, b.ecs)
-	if err != nil {
-		return "", ecs.Unsupported(err, Name, r)
+	rw := r
+	if !b.raw {
+		var err error
+		if rw, err = ecs.Rewrite(r, b.ecs); err != nil {
+			return "", ecs.Unsupported(err, Name, r)
+		}
 	}
 	c := compiler{b: b, rule: r}
 	return c.expr(rw.Detection)

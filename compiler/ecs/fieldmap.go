@@ -3,8 +3,10 @@ package ecs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
@@ -200,8 +202,10 @@ type mapper struct {
 	direct map[string]bool // ECS names accepted as they are
 }
 
-func newMapper(opts Options) *mapper {
-	m := &mapper{opts: opts, byRaw: map[string]Field{}, direct: map[string]bool{}}
+// builtin is the mapper of the built-in table, built once and shared (read
+// only) by every Rewrite without configured mappings.
+var builtin = sync.OnceValue(func() *mapper {
+	m := &mapper{byRaw: map[string]Field{}, direct: map[string]bool{}}
 	for _, f := range Fields {
 		m.byRaw[f.Raw] = f
 		if f.ECS != "" {
@@ -211,9 +215,19 @@ func newMapper(opts Options) *mapper {
 	for _, n := range ecsOnly {
 		m.direct[n] = true
 	}
-	for raw, ecs := range opts.FieldMappings {
-		m.byRaw[raw] = Field{Raw: raw, ECS: ecs}
-		m.direct[ecs] = true
+	return m
+})
+
+func newMapper(opts Options) *mapper {
+	b := builtin()
+	m := &mapper{opts: opts, byRaw: b.byRaw, direct: b.direct}
+	if len(opts.FieldMappings) > 0 {
+		m.byRaw = maps.Clone(b.byRaw)
+		m.direct = maps.Clone(b.direct)
+		for raw, ecs := range opts.FieldMappings {
+			m.byRaw[raw] = Field{Raw: raw, ECS: ecs}
+			m.direct[ecs] = true
+		}
 	}
 	if m.opts.Parameters == "" {
 		m.opts.Parameters = ParamsFlat
