@@ -221,7 +221,7 @@ func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, trans
 		}
 		return []ir.Value{n}, true
 	}
-	if len(transforms) == 0 {
+	if len(transforms) == 0 && it.Field != "" {
 		switch val.Kind {
 		case sigma.Int, sigma.Float:
 			if n, ok := number(val); ok {

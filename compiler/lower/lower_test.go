@@ -100,6 +100,7 @@ func TestModifiers(t *testing.T) {
 		{"keywords", "  keywords:\n    - evil\n    - 'bad*'\n  condition: keywords", `<keyword> = ["evil", "bad*"]`},
 		{"keywords all", "  keywords:\n    '|all':\n      - a\n      - b\n  condition: keywords", `<keyword> = all["a", "b"]`},
 		{"keyword scalar", "  keywords: evil\n  condition: keywords", `<keyword> = "evil"`},
+		{"keyword numbers are text", "  keywords: [42, true]\n  condition: keywords", `<keyword> = ["42", "true"]`},
 		{"nested field path", "  sel:\n    requestParameters.publiclyAccessible: true\n  condition: sel", `requestParameters.publiclyAccessible = true`},
 		{"field with space", "  sel:\n    'Some Field': x\n  condition: sel", `Some Field = "x"`},
 	}

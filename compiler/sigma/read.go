@@ -337,6 +337,12 @@ func (r *reader) checkFields(d *Document) {
 		_, hasLog := d.KeyPos["logsource"]
 		need("logsource", hasLog)
 	}
+	if len(d.Title) > 256 {
+		r.ds.Add(d.ValuePos["title"], v.BadField, "title is %d characters long; at most 256", len(d.Title))
+	}
+	if len(d.Name) > 256 {
+		r.ds.Add(d.ValuePos["name"], v.BadField, "name is %d characters long; at most 256", len(d.Name))
+	}
 	if d.ID != "" && !v.IsUUID(d.ID) {
 		r.ds.Add(d.ValuePos["id"], v.BadID, "id %q is not a UUID", d.ID)
 	}
