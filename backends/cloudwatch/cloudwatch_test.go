@@ -129,7 +129,7 @@ func TestNegationIsPushedDownWithDeMorgan(t *testing.T) {
 	}}}
 	p, err := b.plan(cloudtrailRule("not and", det))
 	require.NoError(t, err)
-	assert.Equal(t, `{ ($.eventName != "A") || ($.eventName NOT EXISTS) || ($.errorCode = "AccessDenied") }`, p.Filters[0].Pattern)
+	assert.Equal(t, `{ ($.eventName != "A") || ($.eventName NOT EXISTS) || ($.eventName IS NULL) || ($.errorCode = "AccessDenied") }`, p.Filters[0].Pattern)
 }
 
 func TestNullAndExists(t *testing.T) {

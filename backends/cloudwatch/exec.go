@@ -488,8 +488,9 @@ func (p *prepared) Fires(events []event.Event) (bool, error) {
 	sums := map[key]float64{}
 	buckets := map[int64]bool{}
 	var order []int64
+	needText := slices.ContainsFunc(p.filters, func(f *cwq.Pattern) bool { return f.Kind != cwq.KindJSON })
 	for _, ev := range events {
-		le := logEvent(ev)
+		le := logEvent(ev, needText)
 		var bucket int64
 		if !ev.Time.IsZero() {
 			bucket = int64(math.Floor(float64(ev.Time.Unix()) / float64(p.period)))
@@ -613,9 +614,15 @@ func (p *prepared) breaches(v float64) bool {
 // CloudWatch Logs event ({"message": line}, possibly with logGroup,
 // logStream and a timestamp beside it) is its message; a CloudTrail record
 // (which has no top-level message) is its JSON.
-func logEvent(ev event.Event) cwq.LogEvent {
+//
+// The JSON text of a record is only written out when a text pattern needs
+// it (needText).
+func logEvent(ev event.Event, needText bool) cwq.LogEvent {
 	if msg, ok := ev.Fields["message"].(string); ok {
 		return cwq.NewLogEvent(msg)
+	}
+	if !needText {
+		return cwq.LogEvent{JSON: ev.Fields}
 	}
 	return cwq.JSONLogEvent(ev.Fields)
 }

@@ -132,19 +132,23 @@ func mkAnd(args ...cwq.Expr) cwq.Expr {
 	return &cwq.And{Args: flat}
 }
 
-// notEqualOrAbsent recognizes "(f != a || f NOT EXISTS)" and
-// "((f != a && f != b) || f NOT EXISTS)", the forms a negated comparison
-// takes, returning the selector and the != conditions.
+// notEqualOrAbsent recognizes "(f != a || f NOT EXISTS || f IS NULL)" and
+// "((f != a && f != b) || f NOT EXISTS || f IS NULL)", the forms a negated
+// comparison takes, returning the selector and the != conditions.
 func notEqualOrAbsent(e cwq.Expr) (string, []cwq.Expr, bool) {
 	or, ok := e.(*cwq.Or)
-	if !ok || len(or.Args) != 2 {
+	if !ok || len(or.Args) != 3 {
 		return "", nil, false
 	}
-	absent, ok := or.Args[1].(*cwq.Cond)
-	if !ok || absent.Op != cwq.OpNotExists {
+	absent, ok1 := or.Args[1].(*cwq.Cond)
+	null, ok2 := or.Args[2].(*cwq.Cond)
+	if !ok1 || !ok2 || absent.Op != cwq.OpNotExists || null.Op != cwq.OpIsNull {
 		return "", nil, false
 	}
 	sel := absent.Selector.String()
+	if null.Selector.String() != sel {
+		return "", nil, false
+	}
 	var nes []cwq.Expr
 	switch x := or.Args[0].(type) {
 	case *cwq.Cond:
@@ -163,14 +167,15 @@ func notEqualOrAbsent(e cwq.Expr) (string, []cwq.Expr, bool) {
 	return sel, nes, true
 }
 
-// mergeNotEqual turns "(f != a || f NOT EXISTS) && (f != b || f NOT
-// EXISTS)" into "((f != a && f != b) || f NOT EXISTS)": the same meaning in
-// fewer characters, which matters against the 1024-character limit.
+// mergeNotEqual turns "(f != a || f NOT EXISTS || f IS NULL) && (f != b ||
+// f NOT EXISTS || f IS NULL)" into "((f != a && f != b) || f NOT EXISTS ||
+// f IS NULL)": the same meaning in fewer characters, which matters against
+// the 1024-character limit.
 func mergeNotEqual(args []cwq.Expr) []cwq.Expr {
 	type group struct {
-		at     int // index in out
-		nes    []cwq.Expr
-		absent cwq.Expr
+		at   int // index in out
+		nes  []cwq.Expr
+		tail []cwq.Expr // NOT EXISTS, IS NULL
 	}
 	groups := map[string]*group{}
 	var order []*group
@@ -185,7 +190,7 @@ func mergeNotEqual(args []cwq.Expr) []cwq.Expr {
 			g.nes = append(g.nes, nes...)
 			continue
 		}
-		g := &group{at: len(out), nes: slices.Clone(nes), absent: a.(*cwq.Or).Args[1]}
+		g := &group{at: len(out), nes: slices.Clone(nes), tail: a.(*cwq.Or).Args[1:]}
 		groups[sel] = g
 		order = append(order, g)
 		out = append(out, a)
@@ -195,7 +200,7 @@ func mergeNotEqual(args []cwq.Expr) []cwq.Expr {
 		if len(g.nes) > 1 {
 			ne = &cwq.And{Args: g.nes}
 		}
-		out[g.at] = &cwq.Or{Args: []cwq.Expr{ne, g.absent}}
+		out[g.at] = &cwq.Or{Args: append([]cwq.Expr{ne}, g.tail...)}
 	}
 	return out
 }
@@ -299,7 +304,7 @@ func (t *translator) jsonValue(m *ir.Match, sels []cwq.Selector, v ir.Value, neg
 		if neg {
 			inv := map[cwq.Op]cwq.Op{cwq.OpLt: cwq.OpGe, cwq.OpLe: cwq.OpGt, cwq.OpGt: cwq.OpLe, cwq.OpGe: cwq.OpLt}[op]
 			return eachSel(sels, true, func(s cwq.Selector) cwq.Expr {
-				return mkOr(cond(s, inv, num), cond(s, cwq.OpNotExists, cwq.Value{}))
+				return mkOr(cond(s, inv, num), cond(s, cwq.OpNotExists, cwq.Value{}), cond(s, cwq.OpIsNull, cwq.Value{}))
 			}), nil
 		}
 		return eachSel(sels, false, func(s cwq.Selector) cwq.Expr { return cond(s, op, num) }), nil
@@ -335,12 +340,13 @@ func (t *translator) jsonValue(m *ir.Match, sels []cwq.Selector, v ir.Value, neg
 	return t.stringCond(sels, val, neg), nil
 }
 
-// stringCond is "= val" on any element, or "!= val or absent" on every
-// element when negated.
+// stringCond is "= val" on any element, or, negated, "!= val, absent or
+// null" on every element (!= alone is false on an absent or null property,
+// assumption A1).
 func (t *translator) stringCond(sels []cwq.Selector, val cwq.Value, neg bool) cwq.Expr {
 	if neg {
 		return eachSel(sels, true, func(s cwq.Selector) cwq.Expr {
-			return mkOr(cond(s, cwq.OpNe, val), cond(s, cwq.OpNotExists, cwq.Value{}))
+			return mkOr(cond(s, cwq.OpNe, val), cond(s, cwq.OpNotExists, cwq.Value{}), cond(s, cwq.OpIsNull, cwq.Value{}))
 		})
 	}
 	return eachSel(sels, false, func(s cwq.Selector) cwq.Expr { return cond(s, cwq.OpEq, val) })

@@ -96,7 +96,7 @@ func TestVerifyWithAWS(t *testing.T) {
 		var messages []string
 		for _, f := range fixtures {
 			for _, ev := range f.Events {
-				messages = append(messages, logEvent(ev).Message)
+				messages = append(messages, logEvent(ev, true).Message)
 			}
 		}
 		for start := 0; start < len(messages); start += 50 {
