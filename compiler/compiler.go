@@ -37,6 +37,7 @@ func Load(paths []string, opts Options) (*Set, source.Diagnostics) {
 	var files []string
 	seen := map[string]bool{}
 	add := func(p string) {
+		p = filepath.Clean(p)
 		if !seen[p] {
 			seen[p] = true
 			files = append(files, p)

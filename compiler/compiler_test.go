@@ -134,7 +134,7 @@ func TestLoadPaths(t *testing.T) {
 
 	// A folder, one of its files again, and a missing path.
 	missing := filepath.Join(dir, "missing.yml")
-	set, ds := compiler.Load([]string{filepath.Join(dir, "b"), dir, filepath.Join(dir, "a.yml"), missing}, compiler.Options{})
+	set, ds := compiler.Load([]string{filepath.Join(dir, "b"), dir, filepath.Join(dir, "a.yml"), dir + "/./a.yml", missing}, compiler.Options{})
 	require.Len(t, ds, 1)
 	require.Equal(t, "SF100", ds[0].Code)
 	require.Equal(t, missing, ds[0].Pos.File)
