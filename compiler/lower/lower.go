@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -331,10 +332,16 @@ func (l *lowerer) expandValues(it *sigma.Item, expand bool) ([]sigma.Value, bool
 				break
 			}
 			name := s[i+1 : i+1+j]
+			if !isPlaceholderName(name) {
+				// "100% of 50%": a percent sign, not a placeholder.
+				texts = appendAll(texts, s[:i+1])
+				s = s[i+1:]
+				continue
+			}
 			found = true
 			vals, known := l.opts.Placeholders[name]
 			if !known || len(vals) == 0 {
-				l.ds.Add(val.Pos, v.Unresolved, "placeholder %%%s%% has no value; set placeholders.%s in the configuration", name, name)
+				l.ds.Add(val.Pos, v.Unresolved, "placeholder %%%s%% has no value; set placeholders.%s in the configuration%s", name, name, configured(l.opts.Placeholders))
 				ok = false
 				break
 			}
@@ -360,6 +367,31 @@ func (l *lowerer) expandValues(it *sigma.Item, expand bool) ([]sigma.Value, bool
 		}
 	}
 	return out, ok
+}
+
+// isPlaceholderName reports whether the text between two percent signs is
+// a placeholder name: one or more word characters.
+func isPlaceholderName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func configured(p map[string][]string) string {
+	var names []string
+	for k, vs := range p {
+		if len(vs) > 0 {
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return " (none is configured)"
+	}
+	slices.Sort(names)
+	return " (configured: " + strings.Join(names, ", ") + ")"
 }
 
 func appendAll(texts []string, s string) []string {

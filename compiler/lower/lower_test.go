@@ -158,6 +158,7 @@ func TestExpand(t *testing.T) {
     f|expand: '100\%%admins%'
   condition: sel`, `f = "100%root*"`},
 		{"neq of a placeholder", "  sel:\n    f|expand|neq: '%accounts%'\n  condition: sel", `not(f = ["111111111111", "222222222222"])`},
+		{"percent signs that are no placeholder", "  sel:\n    f|expand: '100% of %admins% at 50%'\n  condition: sel", `f = "100% of root* at 50%"`},
 		{"without expand a placeholder is text", "  sel:\n    f: '%accounts%'\n  condition: sel", `f = "%accounts%"`},
 	}
 	for _, tt := range tests {
