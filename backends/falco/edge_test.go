@@ -18,6 +18,7 @@ import (
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/harness"
+	"github.com/sigforge/sigforge/compiler/ir"
 )
 
 // TestEdgeGolden compiles the edge-case rules of testdata/edge/*.txtar
@@ -110,4 +111,38 @@ func verdict(fires bool) string {
 		return "fires"
 	}
 	return "quiet"
+}
+
+// TestEdgeBundle bundles every compiled rule of the edge cases of one
+// archive into one file, which must load: rules of one file get distinct
+// list and macro names.
+func TestEdgeBundle(t *testing.T) {
+	b, err := New(nil)
+	require.NoError(t, err)
+	a, err := txtar.ParseFile("testdata/edge/arrays.txtar")
+	require.NoError(t, err)
+	src, _ := golden.Section(a, "rule.yml")
+	set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	var outs []backends.Output
+	for _, r := range set.Rules {
+		// A copy of each rule (same file, title and lists, another id)
+		// makes the names collide on purpose.
+		twin := *r
+		twin.ID = r.ID[:len(r.ID)-1] + "f"
+		for _, rr := range []*ir.Rule{r, &twin} {
+			o, err := b.Compile(rr)
+			if err != nil {
+				continue
+			}
+			outs = append(outs, o)
+		}
+	}
+	require.NotEmpty(t, outs)
+	bundle, err := b.Bundle(outs)
+	require.NoError(t, err)
+	q, err := b.Prepare(bundle)
+	require.NoError(t, err, bundle.Text)
+	require.NotNil(t, q)
+	require.Contains(t, bundle.Text, "- macro: rule_2_valuestoadd")
 }

@@ -115,11 +115,19 @@ func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
 func (b *Backend) Bundle(outs []backends.Output) (backends.Output, error) {
 	var compiled []*compiledRule
 	names := map[string]int{}
+	prefixes := map[string]int{}
 	for _, o := range outs {
 		if o.Rule == nil {
 			return backends.Output{}, fmt.Errorf("falco: bundle: output without its rule")
 		}
-		c, err := b.compile(o.Rule)
+		// Lists and macros are global in a rules file: rules from one file
+		// get distinct name prefixes.
+		prefix := ruleSlug(o.Rule)
+		prefixes[prefix]++
+		if n := prefixes[prefix]; n > 1 {
+			prefix = fmt.Sprintf("%s_%d", prefix, n)
+		}
+		c, err := b.compileAs(o.Rule, prefix)
 		if err != nil {
 			return backends.Output{}, err
 		}

@@ -33,7 +33,20 @@ var priorities = map[string]string{
 	"informational": "INFORMATIONAL",
 }
 
-func (b *Backend) compile(r *ir.Rule) (*compiledRule, error) {
+func (b *Backend) compile(r *ir.Rule) (*compiledRule, error) { return b.compileAs(r, "") }
+
+// ruleSlug is the prefix of a rule's list and macro names: its file name.
+func ruleSlug(r *ir.Rule) string {
+	base := slug(strings.TrimSuffix(filepath.Base(r.File), filepath.Ext(r.File)))
+	if base == "" {
+		base = slug(r.Title)
+	}
+	return base
+}
+
+// compileAs compiles r; prefix, when set, replaces the rule's list and
+// macro name prefix (Bundle uses it for rules sharing a file).
+func (b *Backend) compileAs(r *ir.Rule, prefix string) (*compiledRule, error) {
 	if r.IsCorrelation() {
 		return nil, unsupported(r, nil, "correlation "+string(r.Correlation.Type),
 			"a Falco rule matches one event at a time; it cannot count events or order them in a time window")
@@ -46,11 +59,10 @@ func (b *Backend) compile(r *ir.Rule) (*compiledRule, error) {
 	if r.Detection == nil {
 		return nil, unsupported(r, nil, "rule without detection", "nothing to compile")
 	}
-	base := slug(strings.TrimSuffix(filepath.Base(r.File), filepath.Ext(r.File)))
-	if base == "" {
-		base = slug(r.Title)
+	if prefix == "" {
+		prefix = ruleSlug(r)
 	}
-	g := &gen{b: b, r: r, slug: base, names: map[string]bool{}}
+	g := &gen{b: b, r: r, slug: prefix, names: map[string]bool{}}
 	c, err := g.expr(r.Detection)
 	if err != nil {
 		return nil, err

@@ -253,6 +253,13 @@ func (l *loader) list(m *yaml.Node) {
 		items = append(items, it)
 	}
 	lst := &List{Pos: l.pos(nn), Name: name, Items: items}
+	if prev, ok := l.lists[name]; ok {
+		// Falco replaces an earlier definition (define_info in
+		// rule_loader_collector.cpp).
+		l.rs.Warnings = append(l.rs.Warnings, fmt.Sprintf("%s: list %q redefined (first at %s): the later definition replaces it", lst.Pos, name, prev.Pos))
+		*prev = *lst
+		return
+	}
 	l.lists[name] = lst
 	l.rs.Lists = append(l.rs.Lists, lst)
 }
@@ -271,6 +278,11 @@ func (l *loader) macro(m *yaml.Node) {
 		return
 	}
 	mac := &Macro{Pos: l.pos(nn), Name: name, Condition: cond, Expr: e}
+	if prev, ok := l.macros[name]; ok {
+		l.rs.Warnings = append(l.rs.Warnings, fmt.Sprintf("%s: macro %q redefined (first at %s): the later definition replaces it", mac.Pos, name, prev.Pos))
+		*prev = *mac
+		return
+	}
 	l.macros[name] = mac
 	l.rs.Macros = append(l.rs.Macros, mac)
 }
@@ -278,6 +290,22 @@ func (l *loader) macro(m *yaml.Node) {
 func (l *loader) rule(m *yaml.Node) {
 	name, nn, ok := l.scalar(m, "rule", true)
 	if !ok || l.unsupported(m, "append", "override", "exceptions") {
+		return
+	}
+	if len(m.Content) == 4 && mapGet(m, "enabled") != nil {
+		// "rule: X" with only "enabled" switches an earlier rule on or off.
+		var on bool
+		if err := mapGet(m, "enabled").Decode(&on); err != nil {
+			l.errorf(mapGet(m, "enabled"), "enabled must be a boolean")
+			return
+		}
+		for _, prev := range l.rs.Rules {
+			if prev.Name == name {
+				prev.Enabled = on
+				return
+			}
+		}
+		l.errorf(nn, "Rule has 'enabled' key but no rule by that name already exists")
 		return
 	}
 	r := &Rule{Pos: l.pos(nn), Name: name, Enabled: true, Source: "syscall"}
@@ -301,14 +329,19 @@ func (l *loader) rule(m *yaml.Node) {
 	if okp && !validPriority(r.Priority) {
 		l.errorf(pn, "Invalid priority level: %s", r.Priority)
 	}
-	for _, o := range l.rs.Rules {
+	replaced := false
+	for i, o := range l.rs.Rules {
 		if o.Name == r.Name {
-			l.errorf(nn, "rule %q is defined twice (first at %s)", r.Name, o.Pos)
+			l.rs.Warnings = append(l.rs.Warnings, fmt.Sprintf("%s: rule %q redefined (first at %s): the later definition replaces it", r.Pos, r.Name, o.Pos))
+			l.rs.Rules[i] = r
+			replaced = true
 		}
 	}
-	l.rs.Rules = append(l.rs.Rules, r)
+	if !replaced {
+		l.rs.Rules = append(l.rs.Rules, r)
+	}
 	if r.Source != Source {
-		l.rs.Warnings = append(l.rs.Warnings, fmt.Sprintf("%s: rule %q has source %q: it never runs on CloudTrail events", r.Pos, r.Name, r.Source))
+		l.rs.Warnings = append(l.rs.Warnings, fmt.Sprintf("%s: rule %q has source %q, not %s: it never runs on CloudTrail events", r.Pos, r.Name, r.Source, Source))
 		return
 	}
 	if oko {

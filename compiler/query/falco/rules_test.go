@@ -123,8 +123,7 @@ func TestLoadErrors(t *testing.T) {
 		{"engine too old", "- required_engine_version: 0.60.0\n", `r.yaml:1:28: rules require engine version 0.60.0, but the engine version is 0.43.0`},
 		{"feature too new", "- rule: r\n  desc: d\n  condition: ct.name startswith anyof (a)\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
 			`operator modifier anyof needs Falco engine version 0.62.0 (Falco 0.44.0)`},
-		{"duplicate", "- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
-			`defined twice`},
+		{"enable unknown rule", "- rule: r\n  enabled: false\n", `r.yaml:1:9: Rule has 'enabled' key but no rule by that name already exists`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,4 +144,46 @@ func TestSubstituteList(t *testing.T) {
 	assert.Equal(t, `ct.name = "x a, "b c" y"`, substituteList(`ct.name = "x names y"`, l))
 	empty := &List{Name: "none"}
 	assert.Equal(t, `ct.name in (a  )`, substituteList(`ct.name in (a, none)`, empty))
+}
+
+// Falco replaces an earlier list, macro or rule of the same name
+// (define_info in rule_loader_collector.cpp); a "rule: X / enabled: false"
+// item switches an earlier rule off.
+func TestLoadRedefinitions(t *testing.T) {
+	const file = `
+- list: names
+  items: [A]
+- list: names
+  items: [B]
+- macro: m
+  condition: ct.name in (names)
+- rule: r
+  desc: d
+  condition: ct.name = A
+  output: o
+  priority: INFO
+  source: aws_cloudtrail
+- rule: r
+  desc: d
+  condition: m
+  output: o
+  priority: INFO
+  source: aws_cloudtrail
+- rule: off
+  desc: d
+  condition: ct.name = B
+  output: o
+  priority: INFO
+  source: aws_cloudtrail
+- rule: off
+  enabled: false
+`
+	rs, err := Load("r.yaml", []byte(file), LoadOptions{})
+	require.NoError(t, err)
+	assert.Len(t, rs.Warnings, 2)
+	require.Len(t, rs.Rules, 2)
+	assert.Equal(t, `ct.name in ("B")`, rs.Rules[0].Expr.String())
+	assert.False(t, rs.Rules[1].Enabled)
+	rec := record(t, `{"eventTime": "2026-01-01T00:00:00Z", "eventType": "AwsApiCall", "eventName": "B"}`)
+	assert.Equal(t, []string{"r"}, rs.Match(rec))
 }
