@@ -307,3 +307,22 @@ func TestPackPatternsWithinLimits(t *testing.T) {
 		}
 	}
 }
+
+// A base rule of a correlation without generate: true is not an alert of
+// its own: the bundle holds only the correlation's filter and alarm.
+func TestBundleLeavesOutQuietBaseRules(t *testing.T) {
+	base := cloudtrailRule("Denied", match("errorCode", ir.Str("AccessDenied")))
+	base.Name = "denied"
+	corr := &ir.Rule{Title: "Many denied", ID: "00000000-0000-4000-8000-000000000002", Pos: source.Pos{File: "r.yml", Line: 20, Col: 1},
+		Correlation: &ir.Correlation{Type: ir.EventCount, Rules: []*ir.Rule{base}, Timespan: 5 * 60 * 1e9,
+			Condition: ir.Threshold{Compare: []ir.Comparison{{Op: "gte", Value: 5}}}}}
+	b := mustNew(t)
+	out, err := b.Bundle([]backends.Output{{Rule: base}, {Rule: corr}})
+	require.NoError(t, err)
+	assert.NotContains(t, out.Text, `"sigforge-denied"`)
+	assert.Contains(t, out.Text, `"sigforge-many-denied"`)
+	corr.Correlation.Generate = true
+	out, err = b.Bundle([]backends.Output{{Rule: base}, {Rule: corr}})
+	require.NoError(t, err)
+	assert.Contains(t, out.Text, `"sigforge-denied"`)
+}

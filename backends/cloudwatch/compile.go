@@ -34,9 +34,24 @@ func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
 // Terraform file, one script, one JSON document), and checks the quotas
 // that hold per log group across rules: at most 100 metric filters and at
 // most 5 filters with a regex.
+//
+// A rule that a correlation of the bundle references without "generate:
+// true" gets no filter or alarm of its own: Sigma says its matches are not
+// alerts, and the correlation carries its own filters.
 func (b *Backend) Bundle(outs []backends.Output) (backends.Output, error) {
+	quiet := map[*ir.Rule]bool{}
+	for _, o := range outs {
+		if c := o.Rule.Correlation; c != nil && !c.Generate {
+			for _, r := range c.Rules {
+				quiet[r] = true
+			}
+		}
+	}
 	var plans []*Plan
 	for _, o := range outs {
+		if quiet[o.Rule] {
+			continue
+		}
 		p, err := b.plan(o.Rule)
 		if err != nil {
 			return backends.Output{}, err
