@@ -225,6 +225,7 @@ func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 			addIn(&eqlq.Literal{Value: eqlq.Value{Kind: eqlq.BoolKind, Bool: v.Bool}}, false)
 			continue
 		}
+		v = normalize(v)
 		shape, lit := v.Shape()
 		switch {
 		case !v.HasWildcards():
@@ -281,4 +282,26 @@ func (c *compiler) regex(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 		preds = append(preds, &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}})
 	}
 	return combine(m, preds), nil
+}
+
+// normalize merges adjacent literal parts and repeated "*" so that Shape
+// sees a contains/prefix/suffix pattern however the value was built.
+func normalize(v ir.Value) ir.Value {
+	var parts []ir.Part
+	for _, p := range v.Parts {
+		n := len(parts)
+		switch {
+		case p.Kind == ir.Literal && n > 0 && parts[n-1].Kind == ir.Literal:
+			parts[n-1].Text += p.Text
+		case p.Kind == ir.Literal && p.Text == "" && len(v.Parts) > 1:
+		case p.Kind == ir.AnyString && n > 0 && parts[n-1].Kind == ir.AnyString:
+		default:
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		parts = []ir.Part{{Kind: ir.Literal, Text: ""}}
+	}
+	v.Parts = parts
+	return v
 }

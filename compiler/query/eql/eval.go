@@ -210,9 +210,15 @@ func equal(a, b Value, insensitive bool) bool {
 	return text(a) == text(b)
 }
 
+// order compares two values for < <= > >=: numerically when either is a
+// number (a string that is not a number is then not comparable: it could not
+// be stored in a numeric field), else as strings (a range on a keyword).
 func order(a, b Value) (int, bool) {
 	x, ok1 := number(a)
 	y, ok2 := number(b)
+	if (a.Kind == NumberKind || b.Kind == NumberKind) && !(ok1 && ok2) {
+		return 0, false
+	}
 	if ok1 && ok2 {
 		switch {
 		case x < y:
