@@ -20,6 +20,11 @@ var typeOps = map[string]ir.Op{
 
 var timeParts = map[string]bool{"minute": true, "hour": true, "day": true, "week": true, "month": true, "year": true}
 
+// timeRanges are the values each time part can take (ISO weeks run to 53).
+var timeRanges = map[string][2]float64{
+	"minute": {0, 59}, "hour": {0, 23}, "day": {1, 31}, "week": {1, 53}, "month": {1, 12}, "year": {1, 9999},
+}
+
 // item lowers one field item (or keyword list) to an expression; nil when
 // it has errors (reported to l.ds). Which chains are legal is decided by
 // value.CheckChain (one rule set for the whole project); this adds the
@@ -217,6 +222,11 @@ func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, trans
 		n, ok := number(val)
 		if !ok {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: %s compares a number; %q is not one", it.Key, m.TimePart, val.Text)
+			return nil, false
+		}
+		r := timeRanges[m.TimePart]
+		if n.Num != float64(int64(n.Num)) || n.Num < r[0] || n.Num > r[1] {
+			l.ds.Add(val.Pos, v.BadModifier, "%s: a %s is a whole number from %v to %v, not %s", it.Key, m.TimePart, r[0], r[1], val.Text)
 			return nil, false
 		}
 		return []ir.Value{n}, true

@@ -134,6 +134,9 @@ func TestModifierErrors(t *testing.T) {
 		{"base64 of wildcard", "  sel:\n    f|base64: 'a*'\n  condition: sel", "r.yml:6:7: SF121"},
 		{"too many windash sites", "  sel:\n    f|windash: '-a -b -c -d -e -f'\n  condition: sel", "r.yml:6:7: SF121"},
 		{"v1 aggregation", "  sel:\n    f: a\n  condition: sel | count() > 5", "r.yml:7:18: SF110 condition: unexpected character \"|\"; Sigma v1 aggregations"},
+		{"hour out of range", "  sel:\n    t|hour: 24\n  condition: sel", "r.yml:6:13: SF121"},
+		{"month zero", "  sel:\n    t|month: [1, 0]\n  condition: sel", "r.yml:6:18: SF121"},
+		{"fractional minute", "  sel:\n    t|minute: 1.5\n  condition: sel", "r.yml:6:15: SF121"},
 		{"unresolved placeholder", "  sel:\n    f|expand: '%nope%'\n  condition: sel", "r.yml:6:15: SF160"},
 	}
 	for _, tt := range tests {
