@@ -107,7 +107,7 @@ func (c *compiler) match(m *ir.Match) (string, error) {
 		return "(" + strings.Join(parts, sep) + ")", nil
 	}
 	if m.IsKeyword() {
-		return c.keywords(m)
+		return "", unsupported(c.rule, m.Pos, "keyword search", keywordReason)
 	}
 	return c.values(m, field, func(v ir.Value) (string, error) { return c.value(m, v) })
 }
@@ -178,54 +178,6 @@ func wildcard(v ir.Value) (string, error) {
 	return b.String(), nil
 }
 
-// keywords renders a keyword (unbound) search: free text, each value a
-// substring (*value*) of some field, matched case-sensitively.
-func (c *compiler) keywords(m *ir.Match) (string, error) {
-	parts := make([]string, 0, len(m.Values))
-	for _, v := range m.Values {
-		text := v.Text()
-		if !m.Cased && strings.ToLower(text) != strings.ToUpper(text) && c.b.opts.Case != CaseExact {
-			return "", unsupported(c.rule, m.Pos, "case-insensitive keyword search "+v.Quoted(),
-				"KQL free text matches keyword fields case-sensitively; add |cased, or use the eql target")
-		}
-		w := ir.Value{Kind: ir.KindString, Parts: append(append([]ir.Part{{Kind: ir.AnyString}}, stringParts(v)...), ir.Part{Kind: ir.AnyString})}
-		w = normalize(w)
-		s, err := wildcard(w)
-		if err != nil {
-			return "", unsupported(c.rule, m.Pos, "keyword search "+v.Quoted(), err.Error())
-		}
-		parts = append(parts, s)
-	}
-	if len(parts) == 1 {
-		return parts[0], nil
-	}
-	sep := " or "
-	if m.All {
-		sep = " and "
-	}
-	return "(" + strings.Join(parts, sep) + ")", nil
-}
-
-func stringParts(v ir.Value) []ir.Part {
-	if v.Kind == ir.KindString {
-		return v.Parts
-	}
-	return []ir.Part{{Kind: ir.Literal, Text: v.Text()}}
-}
-
-// normalize collapses runs of "*".
-func normalize(v ir.Value) ir.Value {
-	out := v
-	out.Parts = nil
-	for _, p := range v.Parts {
-		if n := len(out.Parts); p.Kind == ir.AnyString && n > 0 && out.Parts[n-1].Kind == ir.AnyString {
-			continue
-		}
-		out.Parts = append(out.Parts, p)
-	}
-	return out
-}
-
 func isWhitespace(r rune) bool {
 	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0' || r == '\f' || r == '\v'
 }
@@ -248,6 +200,11 @@ func opName(o ir.Op) string {
 	}
 	return "gte"
 }
+
+// keywordReason is why keyword (unbound) searches are refused: a fieldless
+// query runs on every field, and on analyzed text fields such as message
+// (engine logs) a wildcard matches single tokens, not the line.
+const keywordReason = "a fieldless KQL query runs on every field, and on analyzed text fields (message) a wildcard matches single tokens, not the line; name the field, or use the eql target with keyword_field"
 
 type errorString string
 

@@ -40,7 +40,10 @@ type Backend struct {
 	ecs ecs.Options
 }
 
-var _ backends.Backend = (*Backend)(nil)
+var (
+	_ backends.Backend  = (*Backend)(nil)
+	_ backends.Executor = (*Backend)(nil)
+)
 
 // ipFields and numericFields are the non-keyword fields of the
 // aws.cloudtrail mapping that conditions can use.
@@ -154,10 +157,11 @@ func (c *compiler) match(m *ir.Match) (string, error) {
 	if m.TimePart != "" {
 		return "", unsupported(c.rule, m.Pos, "time part |"+m.TimePart+" on "+m.Field, "a Lucene query cannot extract a part of a date")
 	}
-	field := ""
-	if !m.IsKeyword() {
-		field = Field(m.Field) + ":"
+	if m.IsKeyword() {
+		return "", unsupported(c.rule, m.Pos, "keyword search",
+			"a fieldless query_string query runs on every field, and on analyzed text fields (message) a wildcard or regex matches single tokens, not the line; name the field, or use the eql target with keyword_field")
 	}
+	field := Field(m.Field) + ":"
 	switch m.Op {
 	case ir.OpExists:
 		return "_exists_:" + Field(m.Field), nil
@@ -220,11 +224,7 @@ func (c *compiler) value(m *ir.Match, v ir.Value) (string, error) {
 			"the ingest pipeline drops empty strings, so an empty value never matches in Elasticsearch; use null instead")
 	}
 	parts := v.Parts
-	if m.IsKeyword() {
-		// A keyword search is a substring of some field.
-		parts = append(append([]ir.Part{{Kind: ir.AnyString}}, parts...), ir.Part{Kind: ir.AnyString})
-	}
-	if m.Cased || (!m.IsKeyword() && ecs.CaseFixed(m.Field, v)) || caseless(v) {
+	if m.Cased || ecs.CaseFixed(m.Field, v) || caseless(v) {
 		if !hasWildcards(parts) {
 			return Phrase(v.Text()), nil
 		}
