@@ -417,7 +417,7 @@ func (g *gen) value(m *ir.Match, t *target, elem string, v ir.Value) (cond, stri
 	}
 	parts := append([]ir.Part(nil), v.Parts...)
 	fold := !m.Cased
-	if t.ct != nil {
+	if t.ct != nil && t.ct.canon != canonNone {
 		switch t.ct.canon {
 		case canonLower:
 			for i := range parts {

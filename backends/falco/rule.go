@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/sigforge/sigforge/compiler/ir"
-	"github.com/sigforge/sigforge/compiler/source"
 )
 
 // compiledRule is one Sigma rule as Falco entries.
@@ -263,5 +262,3 @@ func listItem(s string) string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
-
-var _ = source.Pos{}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Type is the type of a field's value.
@@ -471,5 +470,3 @@ func evtInfo(r *Record) string {
 	}
 	return fmt.Sprintf("%v via %v %v%v %v", user, srcip, errSym, rw, stringBytes(name))
 }
-
-var _ = time.RFC3339

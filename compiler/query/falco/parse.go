@@ -3,7 +3,6 @@ package falco
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -323,5 +322,3 @@ func convertTArg(g *gTArg) (Operand, error) {
 func errorf(p source.Pos, format string, args ...any) *Error {
 	return &Error{Pos: p, Msg: fmt.Sprintf(format, args...)}
 }
-
-var _ = strings.TrimSpace

@@ -385,7 +385,7 @@ func (l *loader) condition(text string, n *yaml.Node) (Expr, error) {
 		l.addErr(err, n)
 		return nil, err
 	}
-	e, err = l.expand(e, map[string]bool{})
+	e, err = l.expand(e)
 	if err != nil {
 		l.addErr(err, n)
 		return nil, err
@@ -422,7 +422,7 @@ func (l *loader) addErr(err error, n *yaml.Node) {
 	}
 }
 
-func (l *loader) expand(e Expr, seen map[string]bool) (Expr, error) {
+func (l *loader) expand(e Expr) (Expr, error) {
 	switch x := e.(type) {
 	case *MacroRef:
 		m, ok := l.macros[x.Name]
@@ -431,22 +431,22 @@ func (l *loader) expand(e Expr, seen map[string]bool) (Expr, error) {
 		}
 		return m.Expr, nil
 	case *And:
-		args, err := l.expandAll(x.Args, seen)
+		args, err := l.expandAll(x.Args)
 		return &And{Pos: x.Pos, Args: args}, err
 	case *Or:
-		args, err := l.expandAll(x.Args, seen)
+		args, err := l.expandAll(x.Args)
 		return &Or{Pos: x.Pos, Args: args}, err
 	case *Not:
-		a, err := l.expand(x.Arg, seen)
+		a, err := l.expand(x.Arg)
 		return &Not{Pos: x.Pos, Arg: a}, err
 	}
 	return e, nil
 }
 
-func (l *loader) expandAll(es []Expr, seen map[string]bool) ([]Expr, error) {
+func (l *loader) expandAll(es []Expr) ([]Expr, error) {
 	out := make([]Expr, len(es))
 	for i, e := range es {
-		x, err := l.expand(e, seen)
+		x, err := l.expand(e)
 		if err != nil {
 			return nil, err
 		}
