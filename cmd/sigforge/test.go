@@ -7,13 +7,14 @@ import (
 
 	"github.com/sigforge/sigforge/compiler"
 	"github.com/sigforge/sigforge/compiler/harness"
+	"github.com/sigforge/sigforge/compiler/report"
 )
 
 func newTestCmd() *cobra.Command {
 	var rulesDir, fixturesDir, configPath, format string
 	var targets []string
 	cmd := &cobra.Command{
-		Use:   "test [--rules DIR] [--fixtures DIR] [--target NAME]... [--config FILE] [--format text|json]",
+		Use:   "test [--rules DIR] [--fixtures DIR] [--target NAME]... [--config FILE] [--format text|json|junit|sarif|github]",
 		Short: "Run every rule on its fixtures for every target",
 		Long: "test compiles each rule under --rules for each target and runs the compiled output on\n" +
 			"the rule's fixtures: fixtures/<rule file name without .yml>/positive/ must fire and\n" +
@@ -22,7 +23,7 @@ func newTestCmd() *cobra.Command {
 			"\"N passed, N failed\", and exits 1 on any failure.",
 		Args: cobra.NoArgs,
 		RunE: command(func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "text", "json"); err != nil {
+			if err := checkFormat(format, harness.Formats...); err != nil {
 				return err
 			}
 			cfg, err := loadConfig(configPath, rulesDir)
@@ -38,7 +39,7 @@ func newTestCmd() *cobra.Command {
 			if len(set.Rules) == 0 && !ds.HasErrors() {
 				return fmt.Errorf("no rules found in %s", rulesDir)
 			}
-			rep, err := harness.NewReporter(format)
+			rep, err := harness.NewFormatReporter(format, report.ColorEnabled(cmd.OutOrStdout()), version())
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -59,6 +60,6 @@ func newTestCmd() *cobra.Command {
 	cmd.Flags().StringVar(&fixturesDir, "fixtures", "fixtures", "folder of fixtures, one sub-folder per rule file")
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "target to check (repeatable; default: every target)")
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (default: <rules>/.sigforge.yml)")
-	cmd.Flags().StringVar(&format, "format", "text", "report format: text or json")
+	cmd.Flags().StringVar(&format, "format", "text", "report format: text, json, junit, sarif or github (workflow annotations)")
 	return cmd
 }
