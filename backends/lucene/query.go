@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 
@@ -44,6 +45,9 @@ type matcher interface {
 // required clauses needs one of its optional ones (a purely negative query
 // matches everything else, as Elasticsearch makes it).
 func Parse(text string) (*Query, error) {
+	if !utf8.ValidString(text) {
+		return nil, errors.New("1:1: the query is not valid UTF-8")
+	}
 	g, err := qsParser.ParseString("", text)
 	if err != nil {
 		var pe participle.Error
