@@ -118,7 +118,7 @@ func TestCompileAndBundle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ".yaml", o1.Ext)
 	assert.Contains(t, o1.Text, "priority: CRITICAL")
-	assert.Contains(t, o1.Text, "tags: [cloud, aws, aws_rds, mitre_exfiltration, T1537]")
+	assert.Contains(t, o1.Text, "tags: [cloud, aws, aws_rds, mitre_exfiltration, T1537]") // no resolved Threat: from the tags
 	assert.Contains(t, o1.Text, "output: Snapshot 100 public (user=%ct.user arn=%ct.user.arn")
 	assert.Contains(t, o1.Text, "dBSnapshotIdentifier=%json.value[/requestParameters/dBSnapshotIdentifier]")
 	assert.NotContains(t, o1.Text, "odd key", "quoted arguments stay out of outputs")

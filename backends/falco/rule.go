@@ -117,7 +117,8 @@ func description(r *ir.Rule) string {
 }
 
 // tags carries the ATT&CK mapping the way Falco's own rules do
-// (mitre_<tactic>, technique ids), after cloud/aws/aws_rds.
+// (mitre_<tactic>, technique ids), with the tactic ids, after
+// cloud/aws/aws_rds.
 func tags(r *ir.Rule, rds bool) []string {
 	out := []string{"cloud", "aws"}
 	if rds {
@@ -132,6 +133,9 @@ func tags(r *ir.Rule, rds bool) []string {
 	}
 	for _, ta := range r.Meta.Threat {
 		add("mitre_" + strings.ReplaceAll(ta.ShortName, "-", "_"))
+	}
+	for _, ta := range r.Meta.Threat {
+		add(ta.ID)
 	}
 	for _, ta := range r.Meta.Threat {
 		for _, te := range ta.Techniques {
