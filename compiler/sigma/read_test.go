@@ -201,3 +201,25 @@ func TestParseTimespan(t *testing.T) {
 		assert.False(t, ok, bad)
 	}
 }
+
+// TestYAMLErrorLines checks that syntax errors name the line of the
+// problem (yaml.v3 reports parser errors 0-based, scanner errors 1-based).
+func TestYAMLErrorLines(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"a: 1\nb: [x\nc: 2\n", "y.yml:2:1: SF100"},
+		{"a: 1\nb: 2\n  c: 3\n", "y.yml:3:1: SF100"},
+		{"a: 1\nb:\n\t- x\n", "y.yml:3:1: SF100"},
+		{"a: 1\n- b\n", "y.yml:2:1: SF100"},
+		{"a: 1\n\nb: {x: 1\n", "y.yml:3:1: SF100"},
+		{"a: 1\nb: *nope\n", "y.yml:2:4: SF100"},
+		{"title: a\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n---\ntitle: b\n  bad: [\n", "y.yml:6:1: SF100"},
+	}
+	for _, tt := range tests {
+		docs, ds := sigma.Read("y.yml", []byte(tt.src))
+		require.Len(t, ds, 1, "%q", tt.src)
+		assert.Contains(t, ds[0].Error(), tt.want, "%q", tt.src)
+		if strings.HasPrefix(tt.src, "title: a\n") {
+			assert.Len(t, docs, 1, "documents before the error are kept")
+		}
+	}
+}
