@@ -23,9 +23,10 @@ type node func(*Record) bool
 
 // value is what an operand yields for one record.
 type value struct {
-	strs []string
-	nums []uint64
-	ok   bool // extracted
+	s    string   // a string field's value
+	n    uint64   // a numeric field's value
+	list []string // a list field's values
+	ok   bool     // extracted
 }
 
 type operand struct {
@@ -141,20 +142,35 @@ func (c *compiler) field(f *FieldRef) (*operand, error) {
 	arg, hasArg := f.Arg, f.HasArg
 	op := &operand{typ: def.typ, list: def.list && !hasArg}
 	switch {
+	case def.strs != nil && op.list:
+		op.get = func(r *Record) value {
+			vs, ok := def.strs(r, arg, hasArg)
+			return value{list: vs, ok: ok}
+		}
 	case def.strs != nil:
 		op.get = func(r *Record) value {
 			vs, ok := def.strs(r, arg, hasArg)
-			return value{strs: vs, ok: ok}
+			if !ok || len(vs) == 0 {
+				return value{}
+			}
+			return value{s: vs[0], ok: true}
+		}
+	case def.arg == argRequired:
+		// json.value: the pointer is split once, here.
+		keys := pointerKeys(arg)
+		op.get = func(r *Record) value {
+			v, ok := evalPointer(r.Fields, keys)
+			return value{s: v, ok: ok}
 		}
 	case def.u64 != nil:
 		op.get = func(r *Record) value {
 			v, ok := def.u64(r, arg)
-			return value{nums: []uint64{v}, ok: ok}
+			return value{n: v, ok: ok}
 		}
 	default:
 		op.get = func(r *Record) value {
 			v, ok := def.str(r, arg)
-			return value{strs: []string{v}, ok: ok}
+			return value{s: v, ok: ok}
 		}
 	}
 	return op, nil
@@ -201,9 +217,9 @@ func (c *compiler) transform(t *Transform) (*operand, error) {
 				return v
 			}
 			if in.list {
-				return value{nums: []uint64{uint64(len(v.strs))}, ok: true}
+				return value{n: uint64(len(v.list)), ok: true}
 			}
-			return value{nums: []uint64{uint64(len(v.strs[0]))}, ok: true}
+			return value{n: uint64(len(v.s)), ok: true}
 		}}, nil
 	}
 	return &operand{typ: TypeString, list: in.list, get: func(r *Record) value {
@@ -211,15 +227,19 @@ func (c *compiler) transform(t *Transform) (*operand, error) {
 		if !v.ok {
 			return v
 		}
-		out := make([]string, len(v.strs))
-		for i, s := range v.strs {
+		if !in.list {
+			t, ok := fn(v.s)
+			return value{s: t, ok: ok}
+		}
+		out := make([]string, len(v.list))
+		for i, s := range v.list {
 			t, ok := fn(s)
 			if !ok {
 				return value{}
 			}
 			out[i] = t
 		}
-		return value{strs: out, ok: true}
+		return value{list: out, ok: true}
 	}}, nil
 }
 
@@ -292,10 +312,10 @@ func (c *compiler) fieldCompare(x *Check, left *operand) (node, error) {
 			return false
 		}
 		if left.typ == TypeUint64 {
-			return cmpNum(x.Op, l.nums[0], rv.nums[0])
+			return cmpNum(x.Op, l.n, rv.n)
 		}
-		cmp, _ := stringComparator(x.Op, rv.strs[0])
-		return cmp(l.strs[0])
+		cmp, _ := stringComparator(x.Op, rv.s)
+		return cmp(l.s)
 	}, nil
 }
 
@@ -319,13 +339,13 @@ func (c *compiler) numericCheck(x *Check, left *operand) (node, error) {
 		switch x.Op {
 		case "in", "intersects":
 			for _, n := range nums {
-				if v.nums[0] == n {
+				if v.n == n {
 					return true
 				}
 			}
 			return false
 		}
-		return cmpNum(x.Op, v.nums[0], nums[0])
+		return cmpNum(x.Op, v.n, nums[0])
 	}, nil
 }
 
@@ -371,7 +391,7 @@ func (c *compiler) stringCheck(x *Check, left *operand) (node, error) {
 				if !v.ok {
 					return false
 				}
-				for _, s := range v.strs {
+				for _, s := range v.list {
 					hit := set[cstr(s)]
 					if x.Op == "intersects" && hit {
 						return true
@@ -432,7 +452,7 @@ func (c *compiler) stringCheck(x *Check, left *operand) (node, error) {
 	}
 	return func(r *Record) bool {
 		v := left.get(r)
-		return v.ok && one(v.strs[0])
+		return v.ok && one(v.s)
 	}, nil
 }
 

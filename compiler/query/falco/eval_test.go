@@ -38,7 +38,7 @@ const denied = `{
   "sessionCredentialFromConsole": "true"
 }`
 
-func record(t *testing.T, raw string) *Record {
+func record(t testing.TB, raw string) *Record {
 	t.Helper()
 	f, err := event.Decode([]byte(raw))
 	require.NoError(t, err)

@@ -110,16 +110,28 @@ func compact(v any) string {
 // split on "/", and each segment has ~1 then ~0 unescaped. A string gives
 // its text; anything else gives compact JSON.
 func jsonPointer(root any, arg string) (string, bool) {
+	return evalPointer(root, pointerKeys(arg))
+}
+
+// pointerKeys splits a json.value argument into keys; nil stands for the
+// empty argument (the whole record).
+func pointerKeys(arg string) []string {
 	if arg == "" {
-		return compact(root), true
+		return nil
 	}
-	arg = strings.TrimPrefix(arg, "/")
+	keys := strings.Split(strings.TrimPrefix(arg, "/"), "/")
+	for i, k := range keys {
+		k = strings.ReplaceAll(k, "~1", "/")
+		keys[i] = strings.ReplaceAll(k, "~0", "~")
+	}
+	return keys
+}
+
+func evalPointer(root any, keys []string) (string, bool) {
 	v := root
-	for _, key := range strings.Split(arg, "/") {
-		key = strings.ReplaceAll(key, "~1", "/")
-		key = strings.ReplaceAll(key, "~0", "~")
+	if keys != nil {
 		var ok bool
-		if v, ok = jget(v, key); !ok {
+		if v, ok = jget(root, keys...); !ok {
 			return "", false
 		}
 	}
