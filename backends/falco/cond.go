@@ -579,8 +579,11 @@ func (g *gen) cidr(m *ir.Match, t *target) (cond, error) {
 		}
 		octets := (bits + 7) / 8
 		n := 1 << (octets*8 - bits)
-		if octets == 0 || n > 64 {
-			return nil, unsupported(g.r, m, "|cidr "+v.Quoted()+" on "+m.Field, "%s is a string field in Falco; /%d would need %d text prefixes (limit 64)", t.elems[0], bits, max(n, 256))
+		if octets == 0 {
+			return nil, unsupported(g.r, m, "|cidr "+v.Quoted()+" on "+m.Field, "%s is a string field in Falco; /0 (every IPv4 address) has no text prefix", t.elems[0])
+		}
+		if n > 64 {
+			return nil, unsupported(g.r, m, "|cidr "+v.Quoted()+" on "+m.Field, "%s is a string field in Falco; /%d would need %d text prefixes (limit 64)", t.elems[0], bits, n)
 		}
 		a := p.Addr().As4()
 		var prefixes []string

@@ -26,7 +26,10 @@ package falco
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
@@ -147,7 +150,7 @@ func (b *Backend) Bundle(outs []backends.Output) (backends.Output, error) {
 		}
 	}
 	header := []*node{
-		mapping("required_engine_version", scalar(b.engine.String())),
+		mapping("required_engine_version", engineVersionNode(b.engine)),
 		mapping("required_plugin_versions", seq(
 			mapping("name", scalar("cloudtrail"), "version", scalar(cloudtrail)),
 			mapping("name", scalar("json"), "version", scalar("0.7.0")),
@@ -161,6 +164,16 @@ func (b *Backend) Bundle(outs []backends.Output) (backends.Output, error) {
 		"# Load with the cloudtrail and json plugins; see docs/falco.md. Several rules can match one\n" +
 		"# event: set rule_matching: all in falco.yaml so that each of them alerts.\n"
 	return backends.Output{Text: head + text, Ext: ".yaml"}, nil
+}
+
+// engineVersionNode writes the engine version as Falco expects it: a
+// semantic version from engine 0.31.0 (Falco 0.37) on, the legacy integer
+// before.
+func engineVersionNode(v fq.Version) *node {
+	if v.Less(fq.MustVersion("0.31.0")) && v.Major == 0 && v.Patch == 0 {
+		return &node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v.Minor)}
+	}
+	return scalar(v.String())
 }
 
 // Prepare loads the compiled text as Falco would, on the configured

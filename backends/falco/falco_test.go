@@ -152,6 +152,19 @@ func TestCompileAndBundle(t *testing.T) {
 	assert.ErrorContains(t, err, "x.json: the cloudtrail plugin drops this record: no eventTime")
 }
 
+func TestLegacyEngineVersion(t *testing.T) {
+	b, err := New(writeConfig(t, "targets:\n  falco:\n    min_engine_version: \"12\"\n"))
+	require.NoError(t, err)
+	o, err := b.Compile(rule("r", "rules/r.yml", eq("eventName", ir.Str("CopyDBSnapshot"))))
+	require.NoError(t, err)
+	bundle, err := b.Bundle([]backends.Output{o})
+	require.NoError(t, err)
+	assert.Contains(t, bundle.Text, "- required_engine_version: 12\n")
+	assert.Contains(t, bundle.Text, `ct.name = "CopyDBSnapshot"`)
+	_, err = b.Prepare(bundle)
+	require.NoError(t, err)
+}
+
 func TestPrepareRejectsWhatFalcoRejects(t *testing.T) {
 	b, err := New(nil)
 	require.NoError(t, err)
