@@ -203,7 +203,7 @@ var correlationTypes = []ir.CorrelationType{ir.EventCount, ir.ValueCount, ir.Tem
 
 var compareOps = []string{"gt", "gte", "lt", "lte", "eq", "neq"}
 
-func (r *reader) correlation(n *yaml.Node, generate *yaml.Node) *Correlation {
+func (r *reader) correlation(n *yaml.Node) *Correlation {
 	c := &Correlation{Pos: r.pos(n)}
 	if n.Kind != yaml.MappingNode {
 		r.ds.Add(c.Pos, v.BadCorrelation, "correlation must be a map with type, rules, timespan and condition")

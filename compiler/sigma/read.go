@@ -111,18 +111,27 @@ func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!
 // pairs returns the key/value pairs of a map, reporting repeated keys.
 func (r *reader) pairs(n *yaml.Node) [][2]*yaml.Node {
 	out := make([][2]*yaml.Node, 0, len(n.Content)/2)
-	seen := make(map[string]bool, len(n.Content)/2)
+	var seen map[string]bool // only for big maps; small ones are scanned
+	if len(n.Content) > 32 {
+		seen = make(map[string]bool, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := deref(n.Content[i]), deref(n.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
 			r.ds.Add(r.pos(k), v.BadField, "map key must be a scalar")
 			continue
 		}
-		if seen[k.Value] {
+		dup := seen[k.Value]
+		if seen == nil {
+			dup = slices.ContainsFunc(out, func(p [2]*yaml.Node) bool { return p[0].Value == k.Value })
+		}
+		if dup {
 			r.ds.Add(r.pos(k), v.DuplicateKey, "key %q is repeated", k.Value)
 			continue
 		}
-		seen[k.Value] = true
+		if seen != nil {
+			seen[k.Value] = true
+		}
 		out = append(out, [2]*yaml.Node{k, val})
 	}
 	return out
@@ -224,18 +233,16 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 		return nil
 	}
 	pairs := r.pairs(n)
-	nodes := map[string]*yaml.Node{}
 	for _, p := range pairs {
 		k, val := p[0], p[1]
-		nodes[k.Value] = val
 		d.KeyPos[k.Value] = r.pos(k)
 		d.ValuePos[k.Value] = r.pos(val)
-	}
-	switch {
-	case nodes["correlation"] != nil:
-		d.Kind = KindCorrelation
-	case nodes["filter"] != nil:
-		d.Kind = KindFilter
+		switch {
+		case k.Value == "correlation":
+			d.Kind = KindCorrelation
+		case k.Value == "filter" && d.Kind == KindRule:
+			d.Kind = KindFilter
+		}
 	}
 	for _, p := range pairs {
 		k, val := p[0], p[1]
@@ -267,7 +274,7 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 				r.ds.Add(r.pos(k), v.BadField, "a %s has no detection section", d.Kind)
 			}
 		case "correlation":
-			d.Correlation = r.correlation(val, nodes["generate"])
+			d.Correlation = r.correlation(val)
 		case "filter":
 			if d.Kind == KindFilter {
 				d.Filter = r.filter(val)
@@ -303,9 +310,18 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 }
 
 func (r *reader) checkUnique(key string, list []string, pos []source.Pos) {
-	seen := make(map[string]bool, len(list))
+	var seen map[string]bool // only for long lists; short ones are scanned
+	if len(list) > 32 {
+		seen = make(map[string]bool, len(list))
+	}
 	for i, s := range list {
-		if seen[s] {
+		dup := seen[s]
+		if seen == nil {
+			dup = slices.Contains(list[:i], s)
+		} else {
+			seen[s] = true
+		}
+		if dup {
 			code := v.BadField
 			switch key {
 			case "tags":
@@ -315,7 +331,6 @@ func (r *reader) checkUnique(key string, list []string, pos []source.Pos) {
 			}
 			r.ds.Add(pos[i], code, "%s lists %q twice", key, s)
 		}
-		seen[s] = true
 	}
 }
 
