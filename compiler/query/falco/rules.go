@@ -2,7 +2,6 @@ package falco
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -512,24 +511,56 @@ func substituteList(cnd string, lst *List) string {
 	return cnd
 }
 
-// rxOutputField finds %field and %field[arg] in an output format.
-var rxOutputField = regexp.MustCompile(`%([a-zA-Z][a-zA-Z0-9_]*(?:\.[a-zA-Z][a-zA-Z0-9_]*)+)(\[[^\]]*\])?`)
-
-// output checks that every %field of an output format exists.
+// output checks an output format the way libsinsp's event formatter does
+// (eventformatter.cpp): every "%" is followed by an optional length and a
+// field, a field with [arg], or a transformer, and the format does not end
+// with "%". Fields must exist and take an argument exactly when they need
+// one.
 func (l *loader) output(out string, n *yaml.Node) {
-	for _, m := range rxOutputField.FindAllStringSubmatch(out, -1) {
-		def, ok := fields[m[1]]
-		if !ok {
-			l.errorf(n, "invalid output format: unknown field %s", m[1])
+	for i := 0; i < len(out); i++ {
+		if out[i] != '%' {
 			continue
 		}
-		if def.arg == argRequired && m[2] == "" {
-			l.errorf(n, "invalid output format: field %s requires an argument", m[1])
+		if i == len(out)-1 {
+			l.errorf(n, "invalid formatting syntax: formatting cannot end with a %%")
+			return
 		}
-		if def.arg == argNone && m[2] != "" {
-			l.errorf(n, "invalid output format: field %s does not accept an argument", m[1])
+		j := i + 1
+		for j < len(out) && out[j] >= '0' && out[j] <= '9' {
+			j++
+		}
+		rest := out[j:]
+		if t, ok := transformerPrefix(rest); ok {
+			// A transformer: its argument must be a known field.
+			rest = strings.TrimLeft(rest[len(t)+1:], " \t")
+		}
+		name := rxFieldName.FindString(rest)
+		if name == "" {
+			l.errorf(n, "invalid output format: unknown filter after %% at offset %d", i)
+			continue
+		}
+		def, ok := fields[name]
+		if !ok {
+			l.errorf(n, "invalid output format: unknown field %s", name)
+			continue
+		}
+		hasArg := strings.HasPrefix(rest[len(name):], "[")
+		if def.arg == argRequired && !hasArg {
+			l.errorf(n, "invalid output format: field %s requires an argument", name)
+		}
+		if def.arg == argNone && hasArg {
+			l.errorf(n, "invalid output format: field %s does not accept an argument", name)
 		}
 	}
+}
+
+func transformerPrefix(s string) (string, bool) {
+	for _, t := range transformers {
+		if strings.HasPrefix(s, t) {
+			return strings.TrimSuffix(t, "("), true
+		}
+	}
+	return "", false
 }
 
 // Match returns the names of the enabled aws_cloudtrail rules whose
