@@ -19,6 +19,9 @@
 // `field IS NOT NULL AND …` to keep Sigma's meaning (a missing field does
 // not match, so its negation does).
 //
+// The package is also an Executor: Prepare parses the compiled text with
+// compiler/query/esql and Fires runs it on the ECS-mapped events.
+//
 // Limits recorded in docs/elastic-eql.md: a field absent from the index
 // mapping is a verification error in ES|QL (not "no match"), and a
 // comparison on a multi-valued field yields null with a warning.
@@ -32,8 +35,10 @@ import (
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/ecs"
+	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/ir"
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
+	esqlq "github.com/sigforge/sigforge/compiler/query/esql"
 )
 
 // Name is the target name.
@@ -56,7 +61,10 @@ type Backend struct {
 	rewrite func(*ir.Rule) (*ir.Rule, error)
 }
 
-var _ backends.Backend = (*Backend)(nil)
+var (
+	_ backends.Backend  = (*Backend)(nil)
+	_ backends.Executor = (*Backend)(nil)
+)
 
 // New returns the ES|QL backend configured from cfg (nil for defaults).
 func New(cfg *config.Config) (*Backend, error) {
@@ -194,4 +202,29 @@ func luceneRegex(v ir.Value, f ir.RegexFlags) (string, error) {
 		re = "(?i)" + re
 	}
 	return eqlq.ToLucene(re, eqlq.RegexFlags{Multiline: f.Multiline, DotAll: f.DotAll})
+}
+
+// Prepare parses compiled ES|QL text into a runnable query.
+func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
+	name := "esql"
+	if out.Rule != nil && out.Rule.File != "" {
+		name = out.Rule.File
+	}
+	q, err := esqlq.Parse(name, strings.TrimSpace(out.Text))
+	if err != nil {
+		return nil, err
+	}
+	return &query{q: q}, nil
+}
+
+type query struct{ q *esqlq.Query }
+
+// Fires maps every raw CloudTrail event to the ECS document Elastic's
+// integration indexes and runs the query; it fires when rows remain.
+func (q *query) Fires(events []event.Event) (bool, error) {
+	docs := make([]esqlq.Doc, len(events))
+	for i, ev := range events {
+		docs[i] = esqlq.Doc{Fields: ecs.Map(ev.Fields), Time: ev.Time}
+	}
+	return len(q.q.Run(docs)) > 0, nil
 }
