@@ -217,6 +217,30 @@ func (l *linker) correlations() {
 				Message: "correlation chain references itself"})
 		}
 	}
+	// A correlation that references a correlation that failed fails too,
+	// through chains of any length.
+	byRule := map[*ir.Rule]*entry{}
+	for _, e := range l.entries {
+		if e.rule != nil {
+			byRule[e.rule] = e
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, e := range l.entries {
+			if e.rule == nil || !e.rule.IsCorrelation() || e.failed(l.strict) {
+				continue
+			}
+			for _, x := range e.rule.Correlation.Rules {
+				if t := byRule[x]; t.failed(l.strict) {
+					l.report(e, &source.Diagnostic{Pos: e.doc.Correlation.Pos, Code: v.UnknownRuleRef,
+						Message: fmt.Sprintf("correlation references rule %q, which has errors", x.Title)})
+					changed = true
+					break
+				}
+			}
+		}
+	}
 }
 
 // loops reports whether the correlation chain from r reaches start again.
