@@ -267,7 +267,7 @@ func (g *gen) match(m *ir.Match) (cond, error) {
 		if t.whole != "" {
 			return cAtom(t.whole + " exists"), nil
 		}
-		return g.perElement(m, t, func(e string) (cond, error) { return cAtom(e + " exists"), nil })
+		return g.perElement(m, t, "present", func(e string) (cond, error) { return cAtom(e + " exists"), nil })
 	case ir.OpNull:
 		switch {
 		case t.ct != nil:
@@ -279,7 +279,7 @@ func (g *gen) match(m *ir.Match) (cond, error) {
 		}
 		return nil, unsupported(g.r, m, "null on "+m.Field, "the path crosses the array %s; \"no element has the field\" cannot be told from \"no element exists\" with json.value", t.array)
 	case ir.OpEqual:
-		return g.perElement(m, t, func(e string) (cond, error) { return g.equal(m, t, e) })
+		return g.perElement(m, t, equalName(m), func(e string) (cond, error) { return g.equal(m, t, e) })
 	case ir.OpRegex:
 		return g.regex(m, t)
 	case ir.OpCIDR:
@@ -294,7 +294,7 @@ func (g *gen) match(m *ir.Match) (cond, error) {
 
 // perElement applies fn to each element of an array member and ORs the
 // results in a macro; a plain field gets fn of its one operand.
-func (g *gen) perElement(m *ir.Match, t *target, fn func(string) (cond, error)) (cond, error) {
+func (g *gen) perElement(m *ir.Match, t *target, what string, fn func(string) (cond, error)) (cond, error) {
 	var cs []cond
 	for _, e := range t.elems {
 		c, err := fn(e)
@@ -313,7 +313,7 @@ func (g *gen) perElement(m *ir.Match, t *target, fn func(string) (cond, error)) 
 		}
 	}
 	last := m.Field[strings.LastIndexByte(m.Field, '.')+1:]
-	name := g.fresh(slug(last))
+	name := g.fresh(slug(last) + "_" + what)
 	g.macros = append(g.macros, macroDef{
 		name: name,
 		cond: c,
@@ -321,6 +321,33 @@ func (g *gen) perElement(m *ir.Match, t *target, fn func(string) (cond, error)) 
 			m.String(), len(cs), t.array),
 	})
 	return cAtom(name), nil
+}
+
+// equalName names a macro by what an equality checks: present for "*",
+// is_<value> for one value, in_list for several exact values, matches for
+// patterns.
+func equalName(m *ir.Match) string {
+	if len(m.Values) == 1 {
+		if sh, _ := m.Values[0].Shape(); sh == ir.ShapeAny {
+			return "present"
+		}
+	}
+	exact := true
+	for _, v := range m.Values {
+		if v.Kind == ir.KindString && v.HasWildcards() {
+			exact = false
+		}
+	}
+	switch {
+	case !exact:
+		return "matches"
+	case len(m.Values) == 1:
+		if s := slug(m.Values[0].Text()); s != "" && len(s) <= 24 {
+			return "is_" + s
+		}
+		return "is_value"
+	}
+	return "in_list"
 }
 
 // eqGroup collects exact comparisons on one operand into an "in" list.
@@ -545,7 +572,7 @@ func (g *gen) regex(m *ir.Match, t *target) (cond, error) {
 		}
 		pats = append(pats, p)
 	}
-	return g.perElement(m, t, func(e string) (cond, error) {
+	return g.perElement(m, t, "regex", func(e string) (cond, error) {
 		var cs []cond
 		for _, p := range pats {
 			cs = append(cs, cAtom(e+" regex "+fq.Quote(p)))
@@ -598,7 +625,7 @@ func (g *gen) cidr(m *ir.Match, t *target) (cond, error) {
 		}
 		per = append(per, prefixes)
 	}
-	return g.perElement(m, t, func(e string) (cond, error) {
+	return g.perElement(m, t, "in_range", func(e string) (cond, error) {
 		var cs []cond
 		for _, prefixes := range per {
 			var alts []cond
@@ -646,7 +673,7 @@ func (g *gen) numeric(m *ir.Match, t *target) (cond, error) {
 			vals = append(vals, strconv.Itoa(n))
 		}
 	}
-	return g.perElement(m, t, func(e string) (cond, error) {
+	return g.perElement(m, t, "in_range", func(e string) (cond, error) {
 		if len(vals) == 0 {
 			return cAtom(e + " in ()"), nil
 		}
@@ -682,7 +709,7 @@ func (g *gen) fieldRef(m *ir.Match, t *target) (cond, error) {
 		}
 		others = append(others, other.elems[0])
 	}
-	return g.perElement(m, t, func(e string) (cond, error) {
+	return g.perElement(m, t, "same_as_field", func(e string) (cond, error) {
 		var out []cond
 		for _, o := range others {
 			if m.Cased {

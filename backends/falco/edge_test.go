@@ -144,5 +144,5 @@ func TestEdgeBundle(t *testing.T) {
 	q, err := b.Prepare(bundle)
 	require.NoError(t, err, bundle.Text)
 	require.NotNil(t, q)
-	require.Contains(t, bundle.Text, "- macro: rule_2_valuestoadd")
+	require.Contains(t, bundle.Text, "- macro: rule_2_valuestoadd_present")
 }
