@@ -15,7 +15,8 @@ import (
 
 // FuzzLoadRule feeds raw bytes to Parse: it must never panic, every
 // diagnostic must name a line within the input and a column ≥ 1, and every
-// rule it returns must have a detection or a resolved correlation.
+// rule it returns must have a detection or a correlation resolved to rules
+// of the same set.
 func FuzzLoadRule(f *testing.F) {
 	files, _ := filepath.Glob("testdata/load/*.txtar")
 	for _, p := range files {
@@ -48,9 +49,20 @@ func FuzzLoadRule(f *testing.F) {
 					t.Fatalf("diagnostic without a code: %s", d.Error())
 				}
 			}
+			loaded := map[*ir.Rule]bool{}
+			for _, r := range set.Rules {
+				loaded[r] = true
+			}
 			for _, r := range set.Rules {
 				if r.Detection == nil && (r.Correlation == nil || len(r.Correlation.Rules) == 0) {
 					t.Fatalf("rule %q has neither detection nor resolved correlation", r.Title)
+				}
+				if r.Correlation != nil {
+					for _, x := range r.Correlation.Rules {
+						if !loaded[x] {
+							t.Fatalf("correlation %q references %q, which is not in the set", r.Title, x.Title)
+						}
+					}
 				}
 				if r.Detection != nil {
 					_ = ir.Format(r.Detection)
