@@ -34,6 +34,7 @@ import (
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/event"
+	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/ir"
 	fq "github.com/sigforge/sigforge/compiler/query/falco"
 )
@@ -68,9 +69,10 @@ type Backend struct {
 }
 
 var (
-	_ backends.Backend  = (*Backend)(nil)
-	_ backends.Executor = (*Backend)(nil)
-	_ backends.Bundler  = (*Backend)(nil)
+	_ backends.Backend     = (*Backend)(nil)
+	_ backends.Executor    = (*Backend)(nil)
+	_ backends.Bundler     = (*Backend)(nil)
+	_ harness.EventMatcher = (*query)(nil)
 )
 
 // New returns the Falco backend configured from cfg (nil for defaults).
@@ -217,6 +219,19 @@ func (q *query) Fires(events []event.Event) (bool, error) {
 		return false, dropped
 	}
 	return false, nil
+}
+
+// MatchingEvents returns the indexes of the events that make a rule fire,
+// so that the harness can name the event of a negative fixture that fired.
+func (q *query) MatchingEvents(events []event.Event) []int {
+	var out []int
+	for i, ev := range events {
+		rec, err := fq.NewRecord(ev.Fields, uint64(i+1))
+		if err == nil && len(q.rs.Match(rec)) > 0 {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // unsupported builds the error for a construct Falco cannot express.

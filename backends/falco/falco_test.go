@@ -141,6 +141,7 @@ func TestCompileAndBundle(t *testing.T) {
 	fires, err := q.Fires([]event.Event{ev("DescribeDBInstances"), ev("CopyDBSnapshot")})
 	require.NoError(t, err)
 	assert.True(t, fires)
+	assert.Equal(t, []int{1}, q.(interface{ MatchingEvents([]event.Event) []int }).MatchingEvents([]event.Event{ev("DescribeDBInstances"), ev("CopyDBSnapshot")}))
 	fires, err = q.Fires([]event.Event{ev("DescribeDBInstances")})
 	require.NoError(t, err)
 	assert.False(t, fires)
