@@ -66,7 +66,8 @@ func FuzzRegexTranslation(f *testing.F) {
 
 // FuzzValueMatch checks that a Sigma value pattern and its Falco form agree
 // on a field value, for a free-text field (json.value and ct.useragent) and
-// the canonical fields (eventSource lower case, eventName API names).
+// the canonical fields (eventSource lower case, eventName API names), with
+// the field present or absent, negated or not.
 func FuzzValueMatch(f *testing.F) {
 	f.Add("prod-*", "PROD-db", uint8(0))
 	f.Add("*Terraform*", "terraform/1.6", uint8(1))
@@ -74,6 +75,8 @@ func FuzzValueMatch(f *testing.F) {
 	f.Add("rds.*", "rds.amazonaws.com", uint8(2))
 	f.Add("modifydbinstance", "ModifyDBInstance", uint8(3))
 	f.Add(`x"y\`, `X"Y\`, uint8(4))
+	f.Add("abc", "abc", uint8(48))
+	f.Add("a*", "A", uint8(33))
 	f.Fuzz(func(t *testing.T, pattern, value string, sel uint8) {
 		if len(pattern) > 40 || len(value) > 40 || !asciiPrintable(pattern) || !asciiPrintable(value) {
 			return
@@ -128,7 +131,17 @@ func FuzzValueMatch(f *testing.F) {
 			}
 			fields["eventName"] = value
 		}
-		r := &ir.Rule{ID: "x", Title: "fuzz", Level: "low", Logsource: ir.Logsource{Product: "aws", Service: "cloudtrail"}, Detection: m}
+		if sel&16 != 0 {
+			// The field is absent: every Falco comparison is false, and
+			// only "not" makes it true, as in Sigma.
+			delete(fields, "requestParameters")
+			delete(fields, m.Field)
+		}
+		var det ir.Expr = m
+		if sel&32 != 0 {
+			det = &ir.Not{Arg: m}
+		}
+		r := &ir.Rule{ID: "x", Title: "fuzz", Level: "low", Logsource: ir.Logsource{Product: "aws", Service: "cloudtrail"}, Detection: det}
 		native, err := eval.Compile(r)
 		if err != nil {
 			return
