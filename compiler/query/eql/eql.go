@@ -72,7 +72,17 @@ func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
 
 // Parse parses an EQL statement. name is used in positions (a file name or
 // a rule name); errors carry name:line:col.
-func Parse(name, text string) (*Query, error) {
+func Parse(name, text string) (q *Query, err error) {
+	// A grammar bug in the parser library must not take the caller down.
+	defer func() {
+		if r := recover(); r != nil {
+			q, err = nil, &Error{Pos: source.Pos{File: name}, Msg: fmt.Sprintf("internal parser error: %v", r)}
+		}
+	}()
+	return parse(name, text)
+}
+
+func parse(name, text string) (*Query, error) {
 	g, err := parser.ParseString(name, text)
 	if err != nil {
 		var pe participle.Error

@@ -67,7 +67,17 @@ func (*Stats) command() {}
 var sourceCommand = regexp.MustCompile(`(?is)^\s*from\s+([^\s|,]+(?:\s*,\s*[^\s|,]+)*)(?:\s+metadata\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*))?\s*`)
 
 // Parse parses an ES|QL query; errors carry name:line:col.
-func Parse(name, text string) (*Query, error) {
+func Parse(name, text string) (q *Query, err error) {
+	// A grammar bug in the parser library must not take the caller down.
+	defer func() {
+		if r := recover(); r != nil {
+			q, err = nil, &Error{Pos: source.Pos{File: name}, Msg: fmt.Sprintf("internal parser error: %v", r)}
+		}
+	}()
+	return parse(name, text)
+}
+
+func parse(name, text string) (*Query, error) {
 	m := sourceCommand.FindStringSubmatchIndex(text)
 	if m == nil {
 		return nil, &Error{Pos: source.Pos{File: name, Line: 1, Col: 1}, Msg: "a query starts with FROM <index pattern>"}
