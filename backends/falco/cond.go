@@ -385,6 +385,7 @@ func (g *gen) equal(m *ir.Match, t *target, elem string) (cond, error) {
 			add(lhs, val)
 		}
 	}
+	groups = mergeLetterless(groups, elem)
 	var cs []cond
 	for _, gr := range groups {
 		cs = append(cs, g.inList(gr.lhs, gr.vals, m.Field))
@@ -394,6 +395,40 @@ func (g *gen) equal(m *ir.Match, t *target, elem string) (cond, error) {
 		return and(cs...), nil
 	}
 	return or(cs...), nil
+}
+
+// mergeLetterless moves the values without ASCII letters of the plain
+// group of elem into its tolower() group, when both exist: tolower(f) = "0"
+// holds exactly when f = "0".
+func mergeLetterless(groups []*eqGroup, elem string) []*eqGroup {
+	var plain, lower *eqGroup
+	for _, gr := range groups {
+		switch gr.lhs {
+		case elem:
+			plain = gr
+		case "tolower(" + elem + ")":
+			lower = gr
+		}
+	}
+	if plain == nil || lower == nil {
+		return groups
+	}
+	var keep []string
+	for _, v := range plain.vals {
+		if hasLetter([]ir.Part{{Kind: ir.Literal, Text: v}}) {
+			keep = append(keep, v)
+		} else {
+			lower.vals = append(lower.vals, v)
+		}
+	}
+	plain.vals = keep
+	var out []*eqGroup
+	for _, gr := range groups {
+		if len(gr.vals) > 0 {
+			out = append(out, gr)
+		}
+	}
+	return out
 }
 
 // inList writes lhs = v, lhs in (v1, v2, v3), or lhs in (list) for four
