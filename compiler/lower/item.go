@@ -125,7 +125,7 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 		}
 		groups = append(groups, g)
 	}
-	if len(l.ds) > errs {
+	if hasErrorsSince(l.ds, errs) {
 		return nil
 	}
 	return negated(negate, combine(m, groups))

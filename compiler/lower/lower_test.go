@@ -162,6 +162,7 @@ func TestExpand(t *testing.T) {
   condition: sel`, `f = "100%root*"`},
 		{"neq of a placeholder", "  sel:\n    f|expand|neq: '%accounts%'\n  condition: sel", `not(f = ["111111111111", "222222222222"])`},
 		{"percent signs that are no placeholder", "  sel:\n    f|expand: '100% of %admins% at 50%'\n  condition: sel", `f = "100% of root* at 50%"`},
+		{"expand without a placeholder warns and keeps the value", "  sel:\n    f|expand: 'plain'\n  condition: sel", `f = "plain"`},
 		{"without expand a placeholder is text", "  sel:\n    f: '%accounts%'\n  condition: sel", `f = "%accounts%"`},
 	}
 	for _, tt := range tests {
