@@ -117,13 +117,10 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 	if hasErrorsSince(l.ds, errs) {
 		return nil
 	}
-	switch len(conds) {
-	case 0:
+	if len(conds) == 0 {
 		return nil
-	case 1:
-		return conds[0]
 	}
-	return &ir.Or{Pos: det.Conditions[0].Pos, Args: conds}
+	return or(det.Conditions[0].Pos, conds)
 }
 
 // conditions caches parsed conditions by their text: rule sets repeat the
