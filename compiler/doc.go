@@ -14,6 +14,9 @@
 //
 // Every code is listed, with its meaning, in package validate.
 //
+// The rules returned are read-only: a search identifier used twice in a
+// condition, and a filter applied to several rules, share their ir nodes.
+//
 // Plain mode accepts any valid Sigma rule. Strict mode (the project's own
 // pack) also requires the pack metadata — id, status, description,
 // references, author, date, level, falsepositives, risk_score,
