@@ -479,7 +479,9 @@ func (g *gen) value(m *ir.Match, t *target, elem string, v ir.Value) (cond, stri
 	}
 	parts := append([]ir.Part(nil), v.Parts...)
 	fold := !m.Cased
-	if t.ct != nil && t.ct.canon != canonNone {
+	// A cased value is compared as written: canonical spellings only stand
+	// in for Sigma's case-insensitive match.
+	if t.ct != nil && t.ct.canon != canonNone && !m.Cased {
 		switch t.ct.canon {
 		case canonLower:
 			for i := range parts {
