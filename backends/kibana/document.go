@@ -30,6 +30,7 @@ type Rule struct {
 	Author              []string             `json:"author"`
 	License             string               `json:"license,omitempty"`
 	Tags                []string             `json:"tags"`
+	BuildingBlockType   string               `json:"building_block_type,omitempty"`
 	Version             int                  `json:"version"`
 	TimestampOverride   string               `json:"timestamp_override,omitempty"`
 	InvestigationFields *InvestigationFields `json:"investigation_fields,omitempty"`

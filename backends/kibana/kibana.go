@@ -166,26 +166,44 @@ func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
 }
 
 // Bundle joins compiled documents into one NDJSON import file, one rule per
-// line in the order given.
+// line in the order given. A rule that a correlation of the bundle uses
+// without "generate: true" becomes a building block (building_block_type
+// "default"): Kibana still writes its alerts, for the correlation to be
+// read next to, but hides them from the default alert views, which is the
+// closest Kibana has to Sigma's "the base rule does not alert on its own".
 func (b *Backend) Bundle(outs []backends.Output) (backends.Output, error) {
+	quiet := map[string]bool{}
+	for _, o := range outs {
+		if o.Rule == nil || o.Rule.Correlation == nil || o.Rule.Correlation.Generate {
+			continue
+		}
+		for _, ref := range o.Rule.Correlation.Rules {
+			if ref != nil && !ref.IsCorrelation() {
+				quiet[ref.ID] = true
+			}
+		}
+	}
 	var buf bytes.Buffer
 	seen := map[string]string{}
 	for _, o := range outs {
-		var doc map[string]any
-		if err := json.Unmarshal([]byte(o.Text), &doc); err != nil {
+		var doc Rule
+		dec := json.NewDecoder(strings.NewReader(o.Text))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&doc); err != nil {
 			return backends.Output{}, fmt.Errorf("kibana: bundle: %v", err)
 		}
-		id, _ := doc["rule_id"].(string)
-		if prev, dup := seen[id]; dup {
-			return backends.Output{}, fmt.Errorf("kibana: bundle: rule_id %s is used by %q and %q", id, prev, doc["name"])
+		if prev, dup := seen[doc.RuleID]; dup {
+			return backends.Output{}, fmt.Errorf("kibana: bundle: rule_id %s is used by %q and %q", doc.RuleID, prev, doc.Name)
 		}
-		seen[id] = fmt.Sprint(doc["name"])
-		var line bytes.Buffer
-		if err := json.Compact(&line, []byte(o.Text)); err != nil {
+		seen[doc.RuleID] = doc.Name
+		if quiet[doc.RuleID] {
+			doc.BuildingBlockType = "default"
+		}
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&doc); err != nil {
 			return backends.Output{}, err
 		}
-		buf.Write(line.Bytes())
-		buf.WriteByte('\n')
 	}
 	return backends.Output{Text: buf.String(), Ext: ".ndjson"}, nil
 }

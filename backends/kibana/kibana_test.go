@@ -320,3 +320,31 @@ func TestDetectionFallsBackToESQL(t *testing.T) {
 	assert.Equal(t, "esql", doc.Type)
 	assert.Contains(t, doc.Query, "aws.cloudtrail.user_identity.arn == aws.cloudtrail.user_identity.session_context.session_issuer.arn")
 }
+
+func TestBundleMarksBaseRulesAsBuildingBlocks(t *testing.T) {
+	b, err := New(nil)
+	require.NoError(t, err)
+	corr := correlation(ir.EventCount, ir.Threshold{Compare: []ir.Comparison{{Op: "gte", Value: 5}}})
+	base := corr.Correlation.Rules[0]
+	base.ID = "5d6a3f0e-1111-4c1e-9e55-6d1f0c2a0003"
+	base.Description = "Base."
+	var outs []backends.Output
+	for _, r := range []*ir.Rule{base, corr} {
+		o, err := b.Compile(r)
+		require.NoError(t, err)
+		outs = append(outs, o)
+	}
+	bundle, err := b.Bundle(outs)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(bundle.Text), "\n")
+	require.Len(t, lines, 2)
+	assert.Contains(t, lines[0], `"building_block_type":"default"`)
+	assert.NotContains(t, lines[1], "building_block_type")
+	for _, l := range lines {
+		validate(t, "bundle", []byte(l))
+	}
+	corr.Correlation.Generate = true
+	bundle, err = b.Bundle(outs)
+	require.NoError(t, err)
+	assert.NotContains(t, bundle.Text, "building_block_type")
+}
