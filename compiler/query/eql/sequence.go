@@ -57,7 +57,7 @@ func (s *Sequence) run(docs []Doc) bool {
 	states := map[string][]*time.Time{}
 	for _, d := range docs {
 		if s.Until != nil && s.Until.Matches(d.Fields) {
-			if key, ok := s.key(s.Until, nil, d.Fields); ok {
+			if key, ok := s.key(nil, d.Fields); ok {
 				delete(states, key)
 			}
 		}
@@ -66,7 +66,7 @@ func (s *Sequence) run(docs []Doc) bool {
 			if !st.Event.Matches(d.Fields) {
 				continue
 			}
-			key, ok := s.key(st.Event, st.By, d.Fields)
+			key, ok := s.key(st.By, d.Fields)
 			if !ok {
 				continue
 			}
@@ -103,7 +103,7 @@ func (s *Sequence) run(docs []Doc) bool {
 // key renders the join key of a document for a step: the sequence-wide
 // keys followed by the step's own. A document missing a key value joins no
 // sequence (assumed; docs/elastic-eql.md).
-func (s *Sequence) key(_ *EventQuery, stepBy []Expr, doc map[string]any) (string, bool) {
+func (s *Sequence) key(stepBy []Expr, doc map[string]any) (string, bool) {
 	var parts []string
 	for _, k := range append(append([]Expr{}, s.By...), stepBy...) {
 		vs := k.Eval(doc)

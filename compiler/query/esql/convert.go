@@ -33,14 +33,14 @@ func (c *converter) command(g *gCommand) Command {
 	case g.Eval != nil:
 		e := &Eval{}
 		for _, a := range g.Eval {
-			e.Columns = append(e.Columns, c.column(a, false))
+			e.Columns = append(e.Columns, c.column(a))
 		}
 		return e
 	case g.Stats != nil:
 		s := &Stats{}
 		for _, a := range g.Stats.Aggs {
 			c.inStats = true
-			col := c.column(a, true)
+			col := c.column(a)
 			c.inStats = false
 			if call, ok := col.Expr.(*Call); !ok || !aggregates[call.Name] {
 				c.fail(a.Pos, "STATS needs an aggregate function, got %s", col.Name)
@@ -48,7 +48,7 @@ func (c *converter) command(g *gCommand) Command {
 			s.Aggs = append(s.Aggs, col)
 		}
 		for _, a := range g.Stats.By {
-			s.By = append(s.By, c.column(a, false))
+			s.By = append(s.By, c.column(a))
 		}
 		return s
 	}
@@ -56,20 +56,20 @@ func (c *converter) command(g *gCommand) Command {
 	return &Where{Cond: &Literal{}}
 }
 
-func (c *converter) column(a *gAssign, _ bool) Column {
+func (c *converter) column(a *gAssign) Column {
 	e := c.or(a.Expr)
 	name := ""
 	if a.Name != nil {
 		name = fieldPath(a.Name)
 	} else {
-		name = exprName(a.Expr, e)
+		name = exprName(e)
 	}
 	return Column{Name: name, Expr: e}
 }
 
 // exprName is the column name ES|QL gives an unnamed expression: a field's
 // name, else the expression text (approximated by its structure).
-func exprName(g *gOr, e Expr) string {
+func exprName(e Expr) string {
 	if f, ok := e.(*Field); ok {
 		return f.Path
 	}
