@@ -288,7 +288,7 @@ func (l *loader) macro(m *yaml.Node) {
 
 func (l *loader) rule(m *yaml.Node) {
 	name, nn, ok := l.scalar(m, "rule", true)
-	if !ok || l.unsupported(m, "append", "override", "exceptions") {
+	if !ok || l.unsupported(m, "append", "override") {
 		return
 	}
 	if len(m.Content) == 4 && mapGet(m, "enabled") != nil {
@@ -349,7 +349,14 @@ func (l *loader) rule(m *yaml.Node) {
 	if !okc {
 		return
 	}
-	e, err := l.condition(r.Condition, cn)
+	text := r.Condition
+	if ex := mapGet(m, "exceptions"); ex != nil {
+		var ok bool
+		if text, ok = l.exceptions(text, ex); !ok {
+			return
+		}
+	}
+	e, err := l.condition(text, cn)
 	if err != nil {
 		return
 	}
@@ -359,6 +366,127 @@ func (l *loader) rule(m *yaml.Node) {
 		return
 	}
 	r.Expr, r.Filter = e, f
+}
+
+// exceptions appends a rule's exceptions to its condition text the way
+// Falco's build_rule_exception_infos does (rule_loader_compiler.cpp):
+// "(cond) and not (f comp (v1, v2))" for a single field, and
+// "(cond) and not ((f1 = v1 and f2 in (a, b)) or ...)" for a field list.
+// comps default to "in" for a single field and "=" for each field of a
+// list. Values are spliced in as text, quoted only when they hold a space.
+func (l *loader) exceptions(cond string, n *yaml.Node) (string, bool) {
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "Rule exceptions must be a sequence")
+		return "", false
+	}
+	cond = "(" + cond + ")"
+	for _, ex := range n.Content {
+		if ex.Kind != yaml.MappingNode {
+			l.errorf(ex, "Rule exception must be a mapping")
+			return "", false
+		}
+		fields, comps, values := mapGet(ex, "fields"), mapGet(ex, "comps"), mapGet(ex, "values")
+		if fields == nil {
+			l.errorf(ex, "item has no mapping for key 'fields'")
+			return "", false
+		}
+		var icond string
+		if fields.Kind == yaml.ScalarNode {
+			comp := "in"
+			if comps != nil {
+				if comps.Kind != yaml.ScalarNode {
+					l.errorf(comps, "Fields and comps must both be strings")
+					return "", false
+				}
+				comp = comps.Value
+			}
+			if comp != "in" && comp != "pmatch" && comp != "intersects" {
+				l.errorf(comps, "When fields is a single value, comps must be one of (in, pmatch, intersects) or a modifier operator (e.g. startswith oneof)")
+				return "", false
+			}
+			var items []string
+			for _, v := range seqItems(values) {
+				if v.Kind != yaml.ScalarNode {
+					l.errorf(v, "Expected values array to contain a list of strings")
+					return "", false
+				}
+				items = append(items, quoteItem(v.Value))
+			}
+			if len(items) > 0 {
+				icond = "(" + fields.Value + " " + comp + " (" + strings.Join(items, ", ") + "))"
+			}
+		} else {
+			var names []string
+			for _, f := range seqItems(fields) {
+				names = append(names, f.Value)
+			}
+			ops := make([]string, len(names))
+			for i := range ops {
+				ops[i] = "="
+			}
+			if comps != nil {
+				cs := seqItems(comps)
+				if len(cs) != len(names) {
+					l.errorf(comps, "Fields and comps lists must have equal length")
+					return "", false
+				}
+				for i, c := range cs {
+					ops[i] = c.Value
+				}
+			}
+			var alts []string
+			for _, vals := range seqItems(values) {
+				vs := seqItems(vals)
+				if len(vs) != len(names) {
+					l.errorf(vals, "Fields and values lists must have equal length")
+					return "", false
+				}
+				var conj []string
+				for k, f := range names {
+					var rhs string
+					if vs[k].Kind == yaml.SequenceNode {
+						var items []string
+						for _, it := range vs[k].Content {
+							items = append(items, quoteItem(it.Value))
+						}
+						rhs = "(" + strings.Join(items, ", ") + ")"
+					} else if isListOp(ops[k]) {
+						rhs = vs[k].Value
+						if !strings.HasPrefix(rhs, "(") {
+							rhs = "(" + rhs + ")"
+						}
+					} else {
+						rhs = quoteItem(vs[k].Value)
+					}
+					conj = append(conj, " "+f+" "+ops[k]+" "+rhs)
+				}
+				alts = append(alts, "("+strings.Join(conj, " and ")+")")
+			}
+			if len(alts) > 0 {
+				icond = "(" + strings.Join(alts, " or ") + ")"
+			}
+		}
+		if icond != "" {
+			cond += " and not " + icond
+		}
+	}
+	return cond, true
+}
+
+func seqItems(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// quoteItem is Falco's quote_item: an item with a space that does not
+// start with a quote is wrapped in double quotes.
+func quoteItem(s string) string {
+	if strings.Contains(s, " ") && s != "" && s[0] != '"' && s[0] != '\'' {
+		return `"` + s + `"`
+	}
+	return s
 }
 
 func validPriority(p string) bool {
@@ -479,10 +607,7 @@ func substituteList(cnd string, lst *List) string {
 				if sub.Len() > 0 {
 					sub.WriteString(", ")
 				}
-				if strings.Contains(it, " ") && it[0] != '"' && it[0] != '\'' {
-					it = `"` + it + `"`
-				}
-				sub.WriteString(it)
+				sub.WriteString(quoteItem(it))
 			}
 			if sub.Len() == 0 {
 				if start > 0 && cnd[start-1] == ',' {

@@ -193,3 +193,41 @@ func TestLoadRedefinitions(t *testing.T) {
 	rec := record(t, `{"eventTime": "2026-01-01T00:00:00Z", "eventType": "AwsApiCall", "eventName": "B"}`)
 	assert.Equal(t, []string{"r"}, rs.Match(rec))
 }
+
+// Exceptions are appended to the condition as Falco's rule loader does.
+func TestLoadExceptions(t *testing.T) {
+	const file = `
+- list: ci_roles
+  items: [deployer, "release bot"]
+- rule: r
+  desc: d
+  condition: ct.name = DeleteDBInstance
+  output: o
+  priority: INFO
+  source: aws_cloudtrail
+  exceptions:
+    - name: known_regions
+      fields: ct.region
+      values: [eu-west-1, us-east-2]
+    - name: ci
+      fields: [ct.user, ct.srcip]
+      comps: [in, startswith]
+      values:
+        - [ci_roles, "10.0."]
+        - [[ops, "on call"], 192.168.]
+    - name: empty
+      fields: [ct.user]
+      values: []
+`
+	rs, err := Load("r.yaml", []byte(file), LoadOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, `ct.name = "DeleteDBInstance" and not ct.region in ("eu-west-1", "us-east-2") and not ((ct.user in ("deployer", "release bot") and ct.srcip startswith "10.0.") or (ct.user in ("ops", "on call") and ct.srcip startswith "192.168."))`,
+		rs.Rules[0].Expr.String())
+	base := `"eventTime": "2026-01-01T00:00:00Z", "eventType": "AwsApiCall", "eventName": "DeleteDBInstance", "userIdentity": {"type": "IAMUser", "userName": "release bot"}`
+	assert.Empty(t, rs.Match(record(t, `{`+base+`, "awsRegion": "eu-west-1"}`)))
+	assert.Empty(t, rs.Match(record(t, `{`+base+`, "awsRegion": "ap-east-1", "sourceIPAddress": "10.0.3.4"}`)))
+	assert.Equal(t, []string{"r"}, rs.Match(record(t, `{`+base+`, "awsRegion": "ap-east-1", "sourceIPAddress": "10.1.3.4"}`)))
+
+	_, err = Load("r.yaml", []byte("- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n  exceptions:\n    - name: e\n      fields: ct.name\n      comps: startswith\n      values: [a]\n"), LoadOptions{})
+	assert.ErrorContains(t, err, "r.yaml:10:14: When fields is a single value, comps must be one of (in, pmatch, intersects)")
+}
