@@ -24,6 +24,22 @@ type Ruleset struct {
 	Warnings []string
 }
 
+// PluginVersions are the plugin versions whose extraction the evaluator
+// reproduces.
+var PluginVersions = map[string]Version{
+	"cloudtrail": MustVersion("0.17.1"),
+	"json":       MustVersion("0.7.4"),
+}
+
+func pluginList() string {
+	var out []string
+	for n, v := range PluginVersions {
+		out = append(out, n+" "+v.String())
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
 // PluginRequirement is one required_plugin_versions entry.
 type PluginRequirement struct{ Name, Version string }
 
@@ -226,10 +242,20 @@ func (l *loader) plugins(n *yaml.Node) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		if _, err := ParseVersion(ver); err != nil {
+		want, err := ParseVersion(ver)
+		if err != nil {
 			l.errorf(vn, "plugin %s: %v", name, err)
+			continue
 		}
 		l.rs.Plugins = append(l.rs.Plugins, PluginRequirement{Name: name, Version: ver})
+		have, ok := PluginVersions[name]
+		if !ok {
+			l.errorf(p, "Plugin '%s' required by this rules file is not loaded (the evaluator emulates %s)", name, pluginList())
+			continue
+		}
+		if have.Less(want) {
+			l.errorf(vn, "Plugin '%s' version %s is required, the emulated plugin is %s", name, want, have)
+		}
 	}
 }
 
