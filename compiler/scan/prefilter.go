@@ -1,149 +1,203 @@
 package scan
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
+	"unsafe"
 
+	"github.com/sigforge/sigforge/compiler/eval"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
-// A prefilter decides, from a few raw top-level values of a record, which
-// rules could possibly match it, so that only those records are decoded in
-// full and evaluated. It is exact by construction: it only drops a rule when
-// the rule's detection implies "field F equals one of these literal strings"
-// (case-insensitively, ASCII) and the record's F is absent or a plain ASCII
-// string equal to none of them. Whenever it cannot tell (an escaped key or
-// value, non-ASCII text, a number, an array), the rule stays a candidate.
+// A prefilter decides, from the raw values of a few top-level keys of a
+// record, which rules could possibly match it, so that only those records
+// are decoded in full, and only by those rules.
+//
+// It is exact by construction. From each rule's detection it derives, per
+// top-level field F (a name without dots, so that the ir's path lookup can
+// only mean the key F), a necessary condition on F alone: the Matches on F
+// that every way of satisfying the detection goes through (an And needs
+// each of its arguments; an Or needs one of its arguments' conditions; a
+// Not gives nothing). The condition is compiled with the native evaluator
+// itself and evaluated on a one-key event {F: value} holding the record's
+// value of F (or on {} when the record has no F), so its verdict is the
+// evaluator's. A rule is dropped only when one of its conditions is false;
+// whenever the value cannot be read cheaply (a key written with escapes),
+// the rule stays a candidate.
+//
+// Checks are shared between rules (every RDS rule has eventSource =
+// "rds.amazonaws.com") and run most-eliminating first, so for most records
+// one comparison drops every rule.
 type prefilter struct {
-	fields []string // top-level field names read from each record
-	nrules int
-	// free[k] holds the rules that put no requirement on fields[k];
-	// accept[k][value] the rules whose requirement on fields[k] the
-	// (lowercased) value meets.
-	free   []bitset
-	accept []map[string]bitset
+	fields []string // top-level keys read from each record
+	checks []check
 	all    bitset
 }
 
-// requirements maps a field to the set of lowercased literal values one of
-// which it must equal for the expression to hold (a necessary condition).
-type requirements map[string]map[string]bool
-
-func newPrefilter(rules []*ir.Rule) *prefilter {
-	reqs := make([]requirements, len(rules))
-	fieldSet := map[string]bool{}
-	for i, r := range rules {
-		reqs[i] = required(r.Detection)
-		for f := range reqs[i] {
-			fieldSet[f] = true
-		}
-	}
-	p := &prefilter{fields: slices.Sorted(maps.Keys(fieldSet)), nrules: len(rules), all: newBitset(len(rules))}
-	for i := range rules {
-		p.all.set(i)
-	}
-	for _, f := range p.fields {
-		free := newBitset(len(rules))
-		accept := map[string]bitset{}
-		for i := range rules {
-			values, ok := reqs[i][f]
-			if !ok {
-				free.set(i)
-				continue
-			}
-			for v := range values {
-				bs, ok := accept[v]
-				if !ok {
-					bs = newBitset(len(rules))
-					accept[v] = bs
-				}
-				bs.set(i)
-			}
-		}
-		// A value accepted by some rules also passes the rules that do not
-		// constrain the field.
-		for v, bs := range accept {
-			bs.or(free)
-			accept[v] = bs
-		}
-		p.free = append(p.free, free)
-		p.accept = append(p.accept, accept)
-	}
-	return p
+// check is one necessary condition on one field, shared by rules.
+type check struct {
+	field int
+	eval  *eval.Evaluator
+	rules bitset
+	text  string
 }
 
-// candidates sets out to the rules that may match a record with these raw
-// values (one per p.fields entry, nil when absent) and reports whether any
-// is left.
-func (p *prefilter) candidates(rec *Record, out bitset, lower []byte) bool {
+// requirements maps a top-level field to a necessary condition on it.
+type requirements map[string]ir.Expr
+
+func newPrefilter(rules []*ir.Rule) (*prefilter, error) {
+	p := &prefilter{all: newBitset(len(rules))}
+	byText := map[string]*check{}
+	var order []string
+	fieldIdx := map[string]int{}
+	reqs := make([]requirements, len(rules))
+	for i, r := range rules {
+		p.all.set(i)
+		reqs[i] = required(r.Detection)
+		for f := range reqs[i] {
+			fieldIdx[f] = 0
+		}
+	}
+	p.fields = slices.Sorted(maps.Keys(fieldIdx))
+	for k, f := range p.fields {
+		fieldIdx[f] = k
+	}
+	for i := range rules {
+		for _, f := range slices.Sorted(maps.Keys(reqs[i])) {
+			e := reqs[i][f]
+			text := f + "\x00" + ir.Format(e)
+			c, ok := byText[text]
+			if !ok {
+				ev, err := eval.CompileExpr(e)
+				if err != nil {
+					return nil, err
+				}
+				c = &check{field: fieldIdx[f], eval: ev, rules: newBitset(len(rules)), text: ir.Format(e)}
+				byText[text] = c
+				order = append(order, text)
+			}
+			c.rules.set(i)
+		}
+	}
+	for _, text := range order {
+		p.checks = append(p.checks, *byText[text])
+	}
+	// Most-eliminating first; ties keep rule order.
+	slices.SortStableFunc(p.checks, func(a, b check) int { return b.rules.count() - a.rules.count() })
+	return p, nil
+}
+
+// values caches, for one record, the one-key events the checks run on.
+type values struct {
+	events []map[string]any
+	state  []uint8 // 0 not built, 1 built, 2 unreadable
+}
+
+func newValues(n int) *values {
+	v := &values{events: make([]map[string]any, n), state: make([]uint8, n)}
+	for i := range v.events {
+		v.events[i] = make(map[string]any, 1)
+	}
+	return v
+}
+
+// event returns {field: value} (or {} when absent) for field k, or nil when
+// the value cannot be read.
+func (v *values) event(p *prefilter, rec *Record, k int) map[string]any {
+	switch v.state[k] {
+	case 1:
+		return v.events[k]
+	case 2:
+		return nil
+	}
+	m := v.events[k]
+	clear(m)
+	v.state[k] = 1
+	raw := rec.Values[k]
+	if raw == nil {
+		return m
+	}
+	val, ok := rawValue(raw)
+	if !ok {
+		v.state[k] = 2
+		return nil
+	}
+	m[p.fields[k]] = val
+	return m
+}
+
+// rawValue turns a raw JSON value into what event.Decode would give:
+// strings without escapes or non-ASCII bytes directly (pointing into the
+// record's bytes, valid while the record is), anything else through
+// encoding/json with numbers kept as json.Number.
+func rawValue(raw []byte) (any, bool) {
+	if len(raw) >= 2 && raw[0] == '"' {
+		s := raw[1 : len(raw)-1]
+		plain := true
+		for _, c := range s {
+			if c >= 0x80 || c == '\\' || c < 0x20 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return unsafe.String(unsafe.SliceData(s), len(s)), true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// candidates sets out to the rules that may match the record and reports
+// whether any is left.
+func (p *prefilter) candidates(rec *Record, out bitset, v *values) bool {
 	copy(out, p.all)
 	if rec.EscapedKey {
-		return !out.empty()
+		return true
 	}
-	for k, raw := range rec.Values[:len(p.fields)] {
-		if raw == nil {
-			out.and(p.free[k]) // a string pattern never matches an absent field
+	clear(v.state)
+	for i := range p.checks {
+		c := &p.checks[i]
+		if !out.intersects(c.rules) {
 			continue
 		}
-		s, ok := plainASCII(raw)
-		if !ok {
-			continue // cannot tell: keep every rule
+		m := v.event(p, rec, c.field)
+		if m == nil || c.eval.MatchFields(m) {
+			continue
 		}
-		lower = lower[:0]
-		for _, c := range s {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			lower = append(lower, c)
-		}
-		if bs, ok := p.accept[k][string(lower)]; ok {
-			out.and(bs)
-		} else {
-			out.and(p.free[k])
-		}
+		out.andNot(c.rules)
 		if out.empty() {
 			return false
 		}
 	}
-	return !out.empty()
+	return true
 }
 
-// plainASCII returns the contents of a JSON string token without escapes
-// and with ASCII letters only, where ASCII lowercasing is exactly the
-// evaluator's case folding.
-func plainASCII(raw []byte) ([]byte, bool) {
-	if len(raw) < 2 || raw[0] != '"' {
-		return nil, false
-	}
-	s := raw[1 : len(raw)-1]
-	for _, c := range s {
-		if c >= 0x80 || c == '\\' || c < 0x20 {
-			return nil, false
-		}
-	}
-	return s, true
-}
-
-// required computes a necessary condition of e as field → allowed values.
+// required computes, per top-level field, a necessary condition of e that
+// reads that field only.
 func required(e ir.Expr) requirements {
 	switch x := e.(type) {
 	case *ir.Match:
-		return matchRequirement(x)
+		if x.IsKeyword() || strings.Contains(x.Field, ".") || x.Op == ir.OpFieldRef {
+			return nil
+		}
+		return requirements{x.Field: x}
 	case *ir.And:
 		out := requirements{}
 		for _, a := range x.Args {
-			for f, vs := range required(a) {
+			for f, r := range required(a) {
 				if have, ok := out[f]; ok {
-					both := map[string]bool{}
-					for v := range vs {
-						if have[v] {
-							both[v] = true
-						}
-					}
-					out[f] = both
+					out[f] = &ir.And{Pos: x.Pos, Args: append(andArgs(have), andArgs(r)...)}
 				} else {
-					out[f] = vs
+					out[f] = r
 				}
 			}
 		}
@@ -156,49 +210,32 @@ func required(e ir.Expr) requirements {
 				out = r
 				continue
 			}
-			for f, vs := range out {
+			for f, have := range out {
 				other, ok := r[f]
 				if !ok {
 					delete(out, f)
 					continue
 				}
-				union := maps.Clone(vs)
-				maps.Copy(union, other)
-				out[f] = union
+				out[f] = &ir.Or{Pos: x.Pos, Args: append(orArgs(have), other)}
 			}
 		}
 		return out
 	}
-	return nil // Not, or anything else: no requirement
+	return nil // Not: no requirement
 }
 
-// matchRequirement is the requirement of one Match: a top-level field
-// compared, without wildcards, to ASCII strings.
-func matchRequirement(m *ir.Match) requirements {
-	if m.Op != ir.OpEqual || m.IsKeyword() || strings.Contains(m.Field, ".") || m.TimePart != "" || m.Cased || (m.All && len(m.Values) > 1) {
-		return nil
+func andArgs(e ir.Expr) []ir.Expr {
+	if a, ok := e.(*ir.And); ok {
+		return slices.Clone(a.Args)
 	}
-	values := map[string]bool{}
-	for _, v := range m.Values {
-		if v.Kind != ir.KindString {
-			return nil
-		}
-		var b strings.Builder
-		for _, p := range v.Parts {
-			if p.Kind != ir.Literal {
-				return nil
-			}
-			b.WriteString(p.Text)
-		}
-		s := b.String()
-		for i := 0; i < len(s); i++ {
-			if s[i] >= 0x80 {
-				return nil
-			}
-		}
-		values[strings.ToLower(s)] = true
+	return []ir.Expr{e}
+}
+
+func orArgs(e ir.Expr) []ir.Expr {
+	if o, ok := e.(*ir.Or); ok {
+		return slices.Clone(o.Args)
 	}
-	return requirements{m.Field: values}
+	return []ir.Expr{e}
 }
 
 // bitset is a set of rule indexes.
@@ -209,16 +246,19 @@ func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
 func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
 func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
 
-func (b bitset) and(o bitset) {
+func (b bitset) andNot(o bitset) {
 	for i := range b {
-		b[i] &= o[i]
+		b[i] &^= o[i]
 	}
 }
 
-func (b bitset) or(o bitset) {
+func (b bitset) intersects(o bitset) bool {
 	for i := range b {
-		b[i] |= o[i]
+		if b[i]&o[i] != 0 {
+			return true
+		}
 	}
+	return false
 }
 
 func (b bitset) empty() bool {
@@ -228,4 +268,14 @@ func (b bitset) empty() bool {
 		}
 	}
 	return true
+}
+
+func (b bitset) count() int {
+	n := 0
+	for i := range len(b) * 64 {
+		if b.has(i) {
+			n++
+		}
+	}
+	return n
 }

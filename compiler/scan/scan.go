@@ -138,7 +138,11 @@ func New(rules []*ir.Rule) (*Scanner, error) {
 			s.corrBase.set(i)
 		}
 	}
-	s.pf = newPrefilter(s.detRules)
+	pf, err := newPrefilter(s.detRules)
+	if err != nil {
+		return nil, err
+	}
+	s.pf = pf
 	s.keys = append(slices.Clone(s.pf.fields), "eventTime")
 	s.timeKey = len(s.keys) - 1
 	return s, nil
@@ -177,6 +181,9 @@ type Options struct {
 	Workers int
 	// Counters, when set, is updated while the scan runs (for progress).
 	Counters *Counters
+	// NoPrefilter decodes and evaluates every record with every rule (the
+	// slow path, for comparisons and checks; results are the same).
+	NoPrefilter bool
 }
 
 // Counters are live figures of a running scan.
@@ -356,12 +363,12 @@ func (s *Scanner) Scan(files []File, opts Options, sink func(*Alert) error) (*Re
 }
 
 type workerState struct {
-	cand  bitset
-	lower []byte
+	cand   bitset
+	values *values
 }
 
 func (s *Scanner) newWorkerState() *workerState {
-	return &workerState{cand: newBitset(len(s.detRules)), lower: make([]byte, 0, 256)}
+	return &workerState{cand: newBitset(len(s.detRules)), values: newValues(len(s.pf.fields))}
 }
 
 // countingReader counts the bytes read from disk.
@@ -441,7 +448,9 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 				continue
 			}
 		}
-		if !s.pf.candidates(rec, ws.cand, ws.lower) {
+		if opts.NoPrefilter {
+			copy(ws.cand, s.pf.all)
+		} else if !s.pf.candidates(rec, ws.cand, ws.values) {
 			continue
 		}
 		fr.decoded++
