@@ -51,7 +51,7 @@ func (b *Backend) compileAs(r *ir.Rule, prefix string) (*compiledRule, error) {
 			"a Falco rule matches one event at a time; it cannot count events or order them in a time window")
 	}
 	ls := r.Logsource
-	if !strings.EqualFold(ls.Product, "aws") || !strings.EqualFold(ls.Service, "cloudtrail") {
+	if ls.Product != "" && !strings.EqualFold(ls.Product, "aws") || !strings.EqualFold(ls.Service, "cloudtrail") {
 		return nil, unsupported(r, nil, "logsource "+logsourceText(ls),
 			"Falco's cloudtrail plugin reads CloudTrail records only (source aws_cloudtrail); this log (e.g. a database engine log in CloudWatch Logs) has no Falco event source")
 	}
