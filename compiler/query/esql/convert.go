@@ -51,6 +51,24 @@ func (c *converter) command(g *gCommand) Command {
 			s.By = append(s.By, c.column(a))
 		}
 		return s
+	case g.Keep != nil:
+		k := &Keep{}
+		for _, f := range g.Keep {
+			k.Names = append(k.Names, fieldPath(f))
+		}
+		return k
+	case g.Sort != nil:
+		s := &Sort{}
+		for _, key := range g.Sort {
+			s.Keys = append(s.Keys, c.or(key.Expr))
+		}
+		return s
+	case g.Limit != nil:
+		n, err := strconv.Atoi(*g.Limit)
+		if err != nil || n < 0 {
+			c.fail(g.Pos, "LIMIT takes a non-negative integer")
+		}
+		return &Limit{N: n}
 	}
 	c.fail(g.Pos, "command %s is not supported by sigforge's ES|QL evaluator", strings.ToUpper(g.Other))
 	return &Where{Cond: &Literal{}}
@@ -229,12 +247,12 @@ func (c *converter) unquote(p lexer.Position, s string) string {
 	return b.String()
 }
 
-var aggregates = map[string]bool{"COUNT": true, "COUNT_DISTINCT": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "PERCENTILE": true}
+var aggregates = map[string]bool{"COUNT": true, "COUNT_DISTINCT": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "PERCENTILE": true, "VALUES": true}
 
 var arities = map[string][2]int{
 	"TO_LOWER": {1, 1}, "TO_UPPER": {1, 1}, "CIDR_MATCH": {2, -1}, "DATE_TRUNC": {2, 2}, "DATE_EXTRACT": {2, 2},
-	"CASE": {2, -1}, "COALESCE": {1, -1},
-	"COUNT": {0, 1}, "COUNT_DISTINCT": {1, 2}, "SUM": {1, 1}, "AVG": {1, 1}, "MIN": {1, 1}, "MAX": {1, 1}, "PERCENTILE": {2, 2},
+	"CASE": {2, -1}, "COALESCE": {1, -1}, "STARTS_WITH": {2, 2}, "ENDS_WITH": {2, 2}, "LENGTH": {1, 1},
+	"COUNT": {0, 1}, "COUNT_DISTINCT": {1, 2}, "SUM": {1, 1}, "AVG": {1, 1}, "MIN": {1, 1}, "MAX": {1, 1}, "PERCENTILE": {2, 2}, "VALUES": {1, 1},
 }
 
 func (c *converter) call(g *gCall) Expr {

@@ -60,6 +60,19 @@ type Column struct {
 	Expr Expr
 }
 
+// Keep keeps the named columns only.
+type Keep struct{ Names []string }
+
+// Limit keeps the first N rows.
+type Limit struct{ N int }
+
+// Sort orders rows; it does not change whether a query fires, so the
+// evaluator keeps the order it has.
+type Sort struct{ Keys []Expr }
+
+func (*Keep) command()  {}
+func (*Limit) command() {}
+func (*Sort) command()  {}
 func (*Where) command() {}
 func (*Eval) command()  {}
 func (*Stats) command() {}

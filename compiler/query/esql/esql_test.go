@@ -99,7 +99,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ q, want string }{
 		{`WHERE a == 1`, `q:1:1: a query starts with FROM <index pattern>`},
 		{"FROM x\n| WHERE a ==", `q:2:13: unexpected token "<EOF>"`},
-		{"FROM x\n| SORT a", `q:2:3: command SORT is not supported by sigforge's ES|QL evaluator`},
+		{"FROM x\n| DISSECT a \"%{b}\"", `q:2:3: command DISSECT is not supported by sigforge's ES|QL evaluator`},
 		{"FROM x\n| WHERE FOO(a)", `q:2:9: unknown function FOO`},
 		{"FROM x\n| WHERE a == \"\\q\"", `q:2:14: invalid escape sequence \q in string`},
 		{"FROM x\n| STATS a = TO_LOWER(b)", `q:2:9: STATS needs an aggregate function, got a`},

@@ -23,6 +23,9 @@ const (
 	BoolKind
 	TimeKind
 	SpanKind
+	// MultiKind is a multi-valued result (VALUES); like a multi-valued
+	// field it reads as null in comparisons and functions.
+	MultiKind
 )
 
 // Value is one ES|QL value.
@@ -33,6 +36,8 @@ type Value struct {
 	Bool bool
 	Time time.Time
 	Span time.Duration
+	// Multi holds the values of a MultiKind value.
+	Multi []Value
 }
 
 var null = Value{}
@@ -351,6 +356,21 @@ func (n *Call) Eval(r *Row) Value {
 			return arg(i)
 		}
 		return null
+	case "STARTS_WITH", "ENDS_WITH":
+		a, b := arg(0), arg(1)
+		if a.Kind != StringKind || b.Kind != StringKind {
+			return null
+		}
+		if n.Name == "STARTS_WITH" {
+			return boolean(strings.HasPrefix(a.Str, b.Str))
+		}
+		return boolean(strings.HasSuffix(a.Str, b.Str))
+	case "LENGTH":
+		a := arg(0)
+		if a.Kind != StringKind {
+			return null
+		}
+		return Value{Kind: NumberKind, Num: float64(len([]rune(a.Str)))}
 	case "COALESCE":
 		for i := range n.Args {
 			if v := arg(i); v.Kind != NullKind {
@@ -393,6 +413,22 @@ func aggregate(c *Call, rows []*Row) Value {
 	switch c.Name {
 	case "COUNT":
 		return Value{Kind: NumberKind, Num: float64(len(vals))}
+	case "VALUES":
+		seen := map[string]bool{}
+		var multi []Value
+		for _, v := range vals {
+			if !seen[key(v)] {
+				seen[key(v)] = true
+				multi = append(multi, v)
+			}
+		}
+		if len(multi) == 0 {
+			return null
+		}
+		if len(multi) == 1 {
+			return multi[0]
+		}
+		return Value{Kind: MultiKind, Multi: multi}
 	case "COUNT_DISTINCT":
 		seen := map[string]bool{}
 		for _, v := range vals {
@@ -478,6 +514,19 @@ func (q *Query) Run(docs []Doc) []*Row {
 			}
 		case *Stats:
 			rows = stats(c, rows)
+		case *Keep:
+			for _, r := range rows {
+				cols := map[string]Value{}
+				for _, name := range c.Names {
+					cols[name] = (&Field{Path: name}).Eval(r)
+				}
+				r.Doc, r.Cols = nil, cols
+			}
+		case *Limit:
+			if len(rows) > c.N {
+				rows = rows[:c.N]
+			}
+		case *Sort:
 		}
 	}
 	return rows

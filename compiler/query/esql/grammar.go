@@ -15,7 +15,7 @@ var esqlLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "String", Pattern: `"(?:\\.|[^"\\\r\n])*"`},
 	{Name: "Backtick", Pattern: "`(?:``|[^`])*`"},
 	{Name: "Number", Pattern: `(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?`},
-	{Name: "Keyword", Pattern: `(?i)\b(?:where|eval|stats|by|and|or|not|is|null|in|like|rlike|true|false)\b`},
+	{Name: "Keyword", Pattern: `(?i)\b(?:where|eval|stats|keep|sort|limit|by|and|or|not|is|null|in|like|rlike|true|false|asc|desc|nulls|first|last)\b`},
 	{Name: "Unit", Pattern: `(?i)\b(?:milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b`},
 	{Name: "Ident", Pattern: `[A-Za-z_@][A-Za-z0-9_]*`},
 	{Name: "Op", Pattern: `==|!=|<=|>=|[<>=(),.|*+/%-]`},
@@ -35,10 +35,13 @@ type gPipeline struct {
 
 type gCommand struct {
 	Pos   lexer.Position
-	Where *gOr       `parser:"  'where' @@"`
-	Eval  []*gAssign `parser:"| 'eval' @@ ( ',' @@ )*"`
-	Stats *gStats    `parser:"| 'stats' @@"`
-	Other string     `parser:"| @Ident ( ~'|' )*"`
+	Where *gOr        `parser:"  'where' @@"`
+	Eval  []*gAssign  `parser:"| 'eval' @@ ( ',' @@ )*"`
+	Stats *gStats     `parser:"| 'stats' @@"`
+	Keep  []*gField   `parser:"| 'keep' @@ ( ',' @@ )*"`
+	Sort  []*gSortKey `parser:"| 'sort' @@ ( ',' @@ )*"`
+	Limit *string     `parser:"| 'limit' @Number"`
+	Other string      `parser:"| @Ident ( ~'|' )*"`
 }
 
 type gAssign struct {
@@ -118,4 +121,10 @@ type gCall struct {
 type gField struct {
 	Pos   lexer.Position
 	Parts []string `parser:"@( Ident | Backtick ) ( '.' @( Ident | Backtick ) )*"`
+}
+
+type gSortKey struct {
+	Expr  *gOr   `parser:"@@"`
+	Order string `parser:"@( 'asc' | 'desc' )?"`
+	Nulls string `parser:"( 'nulls' @( 'first' | 'last' ) )?"`
 }
