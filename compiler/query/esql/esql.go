@@ -1,9 +1,10 @@
 // Package esql parses and runs the subset of Elasticsearch ES|QL that
-// sigforge's esql target emits: a FROM source command (its index patterns
-// are not checked: the rows are the documents given), then WHERE, EVAL and
-// STATS … BY with the functions TO_LOWER, TO_UPPER, CIDR_MATCH, DATE_TRUNC,
-// DATE_EXTRACT, CASE, COALESCE and the aggregates COUNT, COUNT_DISTINCT,
-// SUM, AVG, MIN, MAX, PERCENTILE.
+// sigforge's esql target emits and Elastic's ES|QL AWS rules use: a FROM
+// source command (its index patterns are not checked: the rows are the
+// documents given), then WHERE, EVAL, STATS … BY, KEEP, SORT and LIMIT with
+// the functions TO_LOWER, TO_UPPER, CIDR_MATCH, DATE_TRUNC, DATE_EXTRACT,
+// CASE, COALESCE, STARTS_WITH, ENDS_WITH, LENGTH and the aggregates COUNT,
+// COUNT_DISTINCT, SUM, AVG, MIN, MAX, PERCENTILE, VALUES.
 //
 // Semantics follow ES|QL: three-valued logic (a comparison with null is
 // null, WHERE keeps rows whose condition is true, NOT null is null);
