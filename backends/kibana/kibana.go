@@ -278,9 +278,13 @@ func (b *Backend) query(r *ir.Rule, doc *Rule) error {
 	switch c.Type {
 	case ir.TemporalOrdered:
 		if err := useEQL(); err == nil {
+			// Each run must look back over a whole sequence: maxspan plus
+			// the interval (Elastic's test_eql_lookback asks the same).
+			if every, err := time.ParseDuration(doc.Interval); err == nil {
+				doc.From = "now-" + durationText(c.Timespan+every)
+			}
 			return nil
 		}
-		return useESQL()
 	case ir.EventCount, ir.ValueCount:
 		if th, ok := b.threshold(r); ok {
 			doc.Type, doc.Language, doc.Index, doc.Threshold = "threshold", "kuery", index, th.threshold
@@ -290,7 +294,15 @@ func (b *Backend) query(r *ir.Rule, doc *Rule) error {
 			return nil
 		}
 	}
-	return useESQL()
+	if err := useESQL(); err != nil {
+		return err
+	}
+	// The ES|QL query buckets time in fixed windows of the timespan; running
+	// every timespan over two of them sees every whole window at least once
+	// (a window can then alert twice).
+	doc.Interval = durationText(c.Timespan)
+	doc.From = "now-" + durationText(2*c.Timespan)
+	return nil
 }
 
 // retarget reports another target's refusal as this target's.

@@ -157,12 +157,17 @@ func TestCorrelationTypes(t *testing.T) {
 			return r
 		}(), "eql", func(t *testing.T, d *Rule) {
 			assert.True(t, strings.HasPrefix(d.Query, "sequence by aws.cloudtrail.user_identity.arn with maxspan=15m"))
+			assert.Equal(t, "5m", d.Interval)
+			assert.Equal(t, "now-20m", d.From, "look back over maxspan plus the interval")
 		}},
 		{"temporal is ES|QL", b, func() *ir.Rule {
 			r := correlation(ir.Temporal, ir.Threshold{})
 			r.Correlation.Rules = append(r.Correlation.Rules, r.Correlation.Rules[0])
 			return r
-		}(), "esql", nil},
+		}(), "esql", func(t *testing.T, d *Rule) {
+			assert.Equal(t, "15m", d.Interval)
+			assert.Equal(t, "now-30m", d.From)
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
