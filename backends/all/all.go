@@ -14,6 +14,8 @@ import (
 	"github.com/sigforge/sigforge/backends/kql"
 	"github.com/sigforge/sigforge/backends/lucene"
 	"github.com/sigforge/sigforge/backends/sigma"
+	sqlt "github.com/sigforge/sigforge/backends/sql"
+	"github.com/sigforge/sigforge/backends/sql/duckdb"
 	"github.com/sigforge/sigforge/compiler/config"
 )
 
@@ -41,4 +43,7 @@ var registry = []func(cfg *config.Config) (backends.Backend, error){
 	func(c *config.Config) (backends.Backend, error) { return lucene.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return cloudwatch.New(c) },
 	func(c *config.Config) (backends.Backend, error) { return falco.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return duckdb.New(c) },
+	func(c *config.Config) (backends.Backend, error) { return sqlt.NewAthena(c) },
+	func(c *config.Config) (backends.Backend, error) { return sqlt.NewCloudTrailLake(c) },
 }
