@@ -23,6 +23,10 @@
 // the configuration), timestamp_override event.ingested,
 // investigation_fields (the alert fields, mapped to ECS), required_fields
 // and related_integrations. Keys come out in a fixed order.
+//
+// The package is also an Executor: Prepare reads a document and runs its
+// query with the KQL, EQL or ES|QL executor; threshold rules count per
+// group over their look-back window.
 package kibana
 
 import (
@@ -95,6 +99,8 @@ type Backend struct {
 	kql  QueryFunc
 	eql  *eql.Backend
 	esql *esql.Backend
+	// kqlExec runs query and threshold rules' KQL.
+	kqlExec *kql.Backend
 }
 
 var (
@@ -135,7 +141,7 @@ func New(cfg *config.Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{opts: opts, ecsOpts: eo, kql: k.Query, eql: e, esql: s}, nil
+	return &Backend{opts: opts, ecsOpts: eo, kql: k.Query, eql: e, esql: s, kqlExec: k}, nil
 }
 
 // WithKQL returns a copy of the backend that compiles detection rules and

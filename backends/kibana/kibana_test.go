@@ -3,6 +3,7 @@ package kibana
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,9 @@ import (
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/ecs"
+	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/golden"
+	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/source"
 	"go.yaml.in/yaml/v3"
@@ -352,4 +355,60 @@ func TestBundleMarksBaseRulesAsBuildingBlocks(t *testing.T) {
 	bundle, err = b.Bundle(outs)
 	require.NoError(t, err)
 	assert.NotContains(t, bundle.Text, "building_block_type")
+}
+
+// TestPackFixtures runs every compiled Kibana document on its rule's
+// fixtures with the executor of its language, as `sigforge test --target
+// kibana` does.
+func TestPackFixtures(t *testing.T) {
+	dir := filepath.Join(corpus.Root(), "rules")
+	cfg, err := config.Find(dir)
+	require.NoError(t, err)
+	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	b, err := New(cfg)
+	require.NoError(t, err)
+	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
+	sum := rn.Run(set.Rules)
+	for _, r := range sum.Results {
+		if r.Status == harness.Fail {
+			t.Errorf("%s: %s", r.Rule, r.Reason)
+			for _, f := range r.Failures() {
+				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
+			}
+		}
+	}
+	t.Logf("kibana: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
+}
+
+func TestThresholdExecution(t *testing.T) {
+	b, err := New(nil)
+	require.NoError(t, err)
+	r := correlation(ir.ValueCount, ir.Threshold{Field: "awsRegion", Compare: []ir.Comparison{{Op: "gte", Value: 3}}})
+	out, err := b.Compile(r)
+	require.NoError(t, err)
+	q, err := b.Prepare(out)
+	require.NoError(t, err)
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	ev := func(minute int, arn, region string) event.Event {
+		m, err := event.Decode(fmt.Appendf(nil, `{"eventSource":"rds.amazonaws.com","eventName":"CreateDBSnapshot","awsRegion":%q,"userIdentity":{"arn":%q}}`, region, arn))
+		require.NoError(t, err)
+		return event.Event{Fields: m, Time: start.Add(time.Duration(minute) * time.Minute)}
+	}
+	for _, tc := range []struct {
+		name   string
+		events []event.Event
+		want   bool
+	}{
+		{"three regions in the window", []event.Event{ev(0, "a", "us-east-1"), ev(5, "a", "eu-west-1"), ev(10, "a", "ap-south-1")}, true},
+		{"two regions only", []event.Event{ev(0, "a", "us-east-1"), ev(5, "a", "eu-west-1"), ev(10, "a", "us-east-1")}, false},
+		{"spread beyond the window", []event.Event{ev(0, "a", "us-east-1"), ev(10, "a", "eu-west-1"), ev(30, "a", "ap-south-1")}, false},
+		{"different principals", []event.Event{ev(0, "a", "us-east-1"), ev(1, "b", "eu-west-1"), ev(2, "c", "ap-south-1")}, false},
+	} {
+		got, err := q.Fires(tc.events)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, got, tc.name)
+	}
+	_, err = b.Prepare(backends.Output{Text: `{"type":"machine_learning"}`})
+	require.Error(t, err)
 }
