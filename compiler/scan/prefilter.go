@@ -90,16 +90,27 @@ func newPrefilter(rules []*ir.Rule) (*prefilter, error) {
 	return p, nil
 }
 
-// values caches, for one record, the one-key events the checks run on.
+// values caches, for one record, the one-key events the checks run on,
+// and across records each check's verdict per raw value (eventSource and
+// eventName take few distinct values; the verdict depends on the raw value
+// only).
 type values struct {
-	events []map[string]any
-	state  []uint8 // 0 not built, 1 built, 2 unreadable
+	events  []map[string]any
+	state   []uint8 // 0 not built, 1 built, 2 unreadable
+	verdict []map[string]bool
 }
 
-func newValues(n int) *values {
-	v := &values{events: make([]map[string]any, n), state: make([]uint8, n)}
+// maxVerdicts bounds each check's verdict cache (high-cardinality fields
+// such as errorMessage stop being cached).
+const maxVerdicts = 4096
+
+func newValues(nfields, nchecks int) *values {
+	v := &values{events: make([]map[string]any, nfields), state: make([]uint8, nfields), verdict: make([]map[string]bool, nchecks)}
 	for i := range v.events {
 		v.events[i] = make(map[string]any, 1)
+	}
+	for i := range v.verdict {
+		v.verdict[i] = map[string]bool{}
 	}
 	return v
 }
@@ -169,8 +180,16 @@ func (p *prefilter) candidates(rec *Record, out bitset, v *values) bool {
 		if !out.intersects(c.rules) {
 			continue
 		}
-		m := v.event(p, rec, c.field)
-		if m == nil || c.eval.MatchFields(m) {
+		raw := rec.Values[c.field]
+		ok, cached := v.verdict[i][string(raw)]
+		if !cached {
+			m := v.event(p, rec, c.field)
+			ok = m == nil || c.eval.MatchFields(m)
+			if m != nil && len(v.verdict[i]) < maxVerdicts {
+				v.verdict[i][string(raw)] = ok
+			}
+		}
+		if ok {
 			continue
 		}
 		out.andNot(c.rules)

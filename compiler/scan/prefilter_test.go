@@ -102,7 +102,7 @@ func checkExact(t testing.TB, pf *prefilter, rules []*ir.Rule, evals []*eval.Eva
 		return
 	}
 	cand := newBitset(len(rules))
-	pf.candidates(rec, cand, newValues(len(pf.fields)))
+	pf.candidates(rec, cand, newValues(len(pf.fields), len(pf.checks)))
 	for i, e := range evals {
 		if e.MatchFields(fields) {
 			assert.True(t, cand.has(i), "prefilter drops %s, which matches %s", rules[i].Title, raw)
@@ -185,7 +185,7 @@ func TestPrefilterDropsOtherServices(t *testing.T) {
 		require.NoError(t, err)
 		rec, err := rd.Next()
 		require.NoError(t, err)
-		assert.Equal(t, want, pf.candidates(rec, cand, newValues(len(pf.fields))), raw)
+		assert.Equal(t, want, pf.candidates(rec, cand, newValues(len(pf.fields), len(pf.checks))), raw)
 	}
 }
 

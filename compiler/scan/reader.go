@@ -3,6 +3,8 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +58,8 @@ const (
 // object per line, each a record or a {"Records":[...]} document. Only the
 // record being read is held in memory.
 type Reader struct {
+	br    *bufio.Reader
+	zr    *gzip.Reader
 	src   io.Reader
 	lines bool
 	keys  [][]byte
@@ -94,21 +98,45 @@ type Reader struct {
 // are the top-level keys whose raw values Record.Values reports. lines
 // selects NDJSON mode (one object per line, a bad line skipped).
 func NewReader(src io.Reader, lines bool, keys []string) (*Reader, error) {
-	br := bufio.NewReaderSize(src, 64<<10)
-	var in io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		in = zr
-	}
-	rd := &Reader{src: in, lines: lines, buf: make([]byte, 256<<10), lineBase: 1}
+	rd := &Reader{buf: make([]byte, 256<<10)}
 	for _, k := range keys {
 		rd.keys = append(rd.keys, []byte(k))
 	}
 	rd.vals = make([][]byte, len(keys))
-	return rd, nil
+	return rd, rd.Reset(src, lines)
+}
+
+// Reset makes the reader read a new file, keeping its buffers (and its gzip
+// decoder) for the next file.
+func (rd *Reader) Reset(src io.Reader, lines bool) error {
+	if rd.br == nil {
+		rd.br = bufio.NewReaderSize(src, 64<<10)
+	} else {
+		rd.br.Reset(src)
+	}
+	rd.src = rd.br
+	if magic, _ := rd.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		var err error
+		if rd.zr == nil {
+			rd.zr, err = gzip.NewReader(rd.br)
+		} else {
+			err = rd.zr.Reset(rd.br)
+		}
+		if err != nil {
+			rd.zr = nil
+			rd.state = stDone
+			return fmt.Errorf("gzip: %w", err)
+		}
+		rd.src = rd.zr
+	}
+	rd.lines = lines
+	rd.r, rd.w, rd.eof, rd.rerr = 0, 0, false, nil
+	rd.lineBase, rd.lineStart = 1, 0
+	rd.state, rd.container, rd.first, rd.index = stTop, false, false, 0
+	rd.lineNo, rd.lineBuf, rd.linePos, rd.lineStart0 = 0, nil, 0, 0
+	rd.escaped = false
+	rd.Bytes = 0
+	return nil
 }
 
 // more keeps buf[keep:w], discards what is before it and reads more bytes.
@@ -573,28 +601,48 @@ func skipSpaces(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the end of the string starting at b[i] ('"').
-func skipString(b []byte, i int) (int, error) {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return 0, errIncomplete
-		}
-		q := j + k
-		n := 0
-		for p := q - 1; p > i && b[p] == '\\'; p-- {
-			n++
-		}
-		if n%2 == 0 {
-			return q + 1, nil
-		}
-		j = q + 1
+// inString marks the bytes that end a run of plain string content;
+// structural the bytes skipNested must look at outside strings.
+var inString, structural [256]bool
+
+func init() {
+	inString['"'], inString['\\'] = true, true
+	for _, c := range `"{}[]` {
+		structural[c] = true
 	}
 }
 
-// structural marks the bytes skipNested must look at.
-var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+// skipString returns the end of the string starting at b[i] ('"'). It
+// looks at eight bytes at a time for a quote or a backslash (SWAR: a byte
+// equal to c makes x^c have a zero byte, which the usual has-zero-byte
+// test finds; the lowest flagged byte is exact).
+func skipString(b []byte, i int) (int, error) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = 0x22 * ones, 0x5c * ones
+	j := i + 1
+	n := len(b)
+	for {
+		for j+8 <= n {
+			x := binary.LittleEndian.Uint64(b[j:])
+			q, e := x^quotes, x^backslashes
+			if m := ((q - ones) &^ q & highs) | ((e - ones) &^ e & highs); m != 0 {
+				j += bits.TrailingZeros64(m) / 8
+				break
+			}
+			j += 8
+		}
+		for j < n && !inString[b[j]] {
+			j++
+		}
+		if j >= n {
+			return 0, errIncomplete
+		}
+		if b[j] == '"' {
+			return j + 1, nil
+		}
+		j += 2 // a backslash and the byte it escapes
+	}
+}
 
 // skipValue returns the end of the JSON value starting at b[i]. Nested
 // values are checked structurally (strings, balanced brackets); the events
@@ -647,11 +695,19 @@ func validLiteral(v []byte) bool {
 func skipNested(b []byte, i int) (int, error) {
 	var stack uint64 // bit set: '{'
 	depth := 0
-	for j := i; j < len(b); j++ {
-		c := b[j]
-		if !structural[c] {
-			continue
+	n := len(b)
+	for j := i; j < n; j++ {
+		for j+8 <= n && !(structural[b[j]] || structural[b[j+1]] || structural[b[j+2]] || structural[b[j+3]] ||
+			structural[b[j+4]] || structural[b[j+5]] || structural[b[j+6]] || structural[b[j+7]]) {
+			j += 8
 		}
+		for j < n && !structural[b[j]] {
+			j++
+		}
+		if j >= n {
+			break
+		}
+		c := b[j]
 		switch c {
 		case '"':
 			e, err := skipString(b, j)

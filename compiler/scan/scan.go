@@ -365,10 +365,11 @@ func (s *Scanner) Scan(files []File, opts Options, sink func(*Alert) error) (*Re
 type workerState struct {
 	cand   bitset
 	values *values
+	reader *Reader // reused from file to file
 }
 
 func (s *Scanner) newWorkerState() *workerState {
-	return &workerState{cand: newBitset(len(s.detRules)), values: newValues(len(s.pf.fields))}
+	return &workerState{cand: newBitset(len(s.detRules)), values: newValues(len(s.pf.fields), len(s.pf.checks))}
 }
 
 // countingReader counts the bytes read from disk.
@@ -404,11 +405,16 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 	if opts.Counters != nil {
 		src = countingReader{fh, opts.Counters}
 	}
-	rd, err := NewReader(src, f.Lines, s.keys)
+	if ws.reader == nil {
+		ws.reader, err = NewReader(src, f.Lines, s.keys)
+	} else {
+		err = ws.reader.Reset(src, f.Lines)
+	}
 	if err != nil {
 		problem(0, 0, err.Error())
 		return fr
 	}
+	rd := ws.reader
 	filtered := !opts.Since.IsZero() || !opts.Until.IsZero()
 	var flushed int64
 	flush := func() {
