@@ -67,7 +67,7 @@ func (d Athena) table() string {
 	}
 	return d.Table
 }
-func (Athena) regex(x, p string) string          { return fmt.Sprintf("regexp_like(%s, %s)", x, quote(p)) }
+func (Athena) regex(x, p string) string           { return fmt.Sprintf("regexp_like(%s, %s)", x, quote(p)) }
 func (Athena) regexFor(re string) (string, error) { return javaRegex(re) }
 func (Athena) jsonScalar(doc, path string) string {
 	return fmt.Sprintf("json_extract_scalar(%s, %s)", doc, quote(path))
@@ -89,7 +89,7 @@ func (Athena) mapGet(m, key string) string { return fmt.Sprintf("element_at(%s, 
 func (Athena) epochMillis() string {
 	return "CAST(to_unixtime(from_iso8601_timestamp(eventtime)) * 1000 AS BIGINT)"
 }
-func (Athena) eventKey() string            { return "eventid" }
+func (Athena) eventKey() string             { return "eventid" }
 func (Athena) column(string) (string, bool) { return "", false }
 
 // DuckDB is DuckDB over DuckDBView: the Athena table's columns built from
@@ -127,7 +127,7 @@ func (DuckDB) elemScalar(n string) string { return fmt.Sprintf("(json_value(%s, 
 func (DuckDB) listAny(list, v, pred string) string {
 	return fmt.Sprintf("list_bool_or(list_transform(%s, lambda %s: %s))", list, v, pred)
 }
-func (DuckDB) mapGet(m, key string) string { return fmt.Sprintf("%s[%s]", m, quote(key)) }
+func (DuckDB) mapGet(m, key string) string  { return fmt.Sprintf("%s[%s]", m, quote(key)) }
 func (DuckDB) epochMillis() string          { return "epoch_ms(CAST(eventtime AS TIMESTAMPTZ))" }
 func (DuckDB) eventKey() string             { return "_ord" }
 func (DuckDB) column(string) (string, bool) { return "", false }
@@ -149,13 +149,13 @@ func (d CloudTrailLake) table() string {
 	}
 	return d.EventDataStore
 }
-func (CloudTrailLake) regex(x, p string) string          { return Athena{}.regex(x, p) }
-func (CloudTrailLake) regexFor(re string) (string, error) { return javaRegex(re) }
-func (CloudTrailLake) jsonScalar(doc, path string) string { return Athena{}.jsonScalar(doc, path) }
-func (CloudTrailLake) jsonText(doc, path string) string   { return Athena{}.jsonText(doc, path) }
-func (CloudTrailLake) jsonGet(node, key string) string { return Athena{}.jsonGet(node, key) }
-func (CloudTrailLake) elems(n string) string             { return Athena{}.elems(n) }
-func (CloudTrailLake) elemScalar(n string) string        { return Athena{}.elemScalar(n) }
+func (CloudTrailLake) regex(x, p string) string            { return Athena{}.regex(x, p) }
+func (CloudTrailLake) regexFor(re string) (string, error)  { return javaRegex(re) }
+func (CloudTrailLake) jsonScalar(doc, path string) string  { return Athena{}.jsonScalar(doc, path) }
+func (CloudTrailLake) jsonText(doc, path string) string    { return Athena{}.jsonText(doc, path) }
+func (CloudTrailLake) jsonGet(node, key string) string     { return Athena{}.jsonGet(node, key) }
+func (CloudTrailLake) elems(n string) string               { return Athena{}.elems(n) }
+func (CloudTrailLake) elemScalar(n string) string          { return Athena{}.elemScalar(n) }
 func (CloudTrailLake) listAny(list, v, pred string) string { return Athena{}.listAny(list, v, pred) }
 func (CloudTrailLake) mapGet(m, key string) string         { return Athena{}.mapGet(m, key) }
 func (CloudTrailLake) epochMillis() string {
