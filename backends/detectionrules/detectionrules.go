@@ -11,6 +11,9 @@
 // the fixed prefixes only (Domain:, Data Source:, Use Case:, Tactic:,
 // Resources:), a note that starts with "## Triage and analysis" and names
 // the rule, and the license "Elastic License v2" unless configured.
+//
+// The package is also an Executor: Prepare reads the TOML back and runs the
+// rule with the kibana target's executor.
 package detectionrules
 
 import (

@@ -20,6 +20,7 @@ import (
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/golden"
+	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
@@ -260,4 +261,23 @@ func TestEdgeGolden(t *testing.T) {
 		}
 		return map[string]string{"detection-rules": out.String()}
 	})
+}
+
+// TestPackFixtures runs every TOML file's rule on its fixtures, as
+// `sigforge test --target detection-rules` does.
+func TestPackFixtures(t *testing.T) {
+	set, cfg := loadPack(t)
+	b, err := New(cfg)
+	require.NoError(t, err)
+	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
+	sum := rn.Run(set.Rules)
+	for _, r := range sum.Results {
+		if r.Status == harness.Fail {
+			t.Errorf("%s: %s", r.Rule, r.Reason)
+			for _, f := range r.Failures() {
+				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
+			}
+		}
+	}
+	t.Logf("detection-rules: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
 }
