@@ -253,6 +253,8 @@ var fieldTypes = map[string]string{
 	"event.ingested": "date",
 	"source.ip":      "ip",
 	"source.port":    "long",
+	// elastic/integrations packages/aws/data_stream/cloudtrail/fields/fields.yml
+	"aws.cloudtrail.read_only":                                   "boolean",
 	"aws.cloudtrail.user_identity.session_context.creation_date": "date",
 }
 
