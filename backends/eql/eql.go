@@ -183,7 +183,7 @@ func ruleName(r *ir.Rule) string {
 func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 	name := "eql"
 	if out.Rule != nil && out.Rule.File != "" {
-		name = out.Rule.File
+		name = out.Rule.File + " (compiled " + Name + ")"
 	}
 	q, err := eqlq.Parse(name, strings.TrimSpace(out.Text))
 	if err != nil {

@@ -2,6 +2,7 @@ package eql
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,4 +183,12 @@ func onECS() (*Backend, error) {
 	}
 	b.rewrite = func(r *ir.Rule) (*ir.Rule, error) { return r, nil }
 	return b, nil
+}
+
+func TestPrepareErrorNamesTheCompiledText(t *testing.T) {
+	b, err := onECS()
+	require.NoError(t, err)
+	_, err = b.Prepare(backends.Output{Rule: &ir.Rule{File: "rules/x.yml"}, Text: "any where a =="})
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), `rules/x.yml (compiled eql):1:15: unexpected token "<EOF>"`), err.Error())
 }

@@ -208,7 +208,7 @@ func luceneRegex(v ir.Value, f ir.RegexFlags) (string, error) {
 func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 	name := "esql"
 	if out.Rule != nil && out.Rule.File != "" {
-		name = out.Rule.File
+		name = out.Rule.File + " (compiled " + Name + ")"
 	}
 	q, err := esqlq.Parse(name, strings.TrimSpace(out.Text))
 	if err != nil {
