@@ -69,6 +69,10 @@ func (c *compiler) match(m *ir.Match) (string, error) {
 		return "", unsupported(c.rule, m.Pos, "time part |"+m.TimePart+" on "+m.Field, "KQL cannot extract a part of a date")
 	}
 	field := kqlq.FormatField(m.Field)
+	if c.b.schema[m.Field] == kqlq.Text && m.Op != ir.OpExists && m.Op != ir.OpNull {
+		return "", unsupported(c.rule, m.Pos, "condition on text field "+m.Field,
+			m.Field+" is an analyzed text field: Elasticsearch matches it token by token and case-insensitively, not as Sigma compares values; use the eql or esql target")
+	}
 	switch m.Op {
 	case ir.OpExists:
 		return field + ":*", nil

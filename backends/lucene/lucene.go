@@ -50,6 +50,9 @@ var (
 var (
 	ipFields      = map[string]bool{"source.ip": true}
 	numericFields = map[string]bool{"source.as.number": true}
+	// textFields are analyzed: terms, wildcards and regexes apply to
+	// single tokens.
+	textFields = map[string]bool{"message": true}
 )
 
 // New returns the Lucene backend configured from cfg (nil for defaults):
@@ -162,6 +165,10 @@ func (c *compiler) match(m *ir.Match) (string, error) {
 			"a fieldless query_string query runs on every field, and on analyzed text fields (message) a wildcard or regex matches single tokens, not the line; name the field, or use the eql target with keyword_field")
 	}
 	field := Field(m.Field) + ":"
+	if textFields[m.Field] && m.Op != ir.OpExists && m.Op != ir.OpNull {
+		return "", unsupported(c.rule, m.Pos, "condition on text field "+m.Field,
+			m.Field+" is an analyzed text field: Elasticsearch matches it token by token and case-insensitively, not as Sigma compares values; use the eql or esql target")
+	}
 	switch m.Op {
 	case ir.OpExists:
 		return "_exists_:" + Field(m.Field), nil

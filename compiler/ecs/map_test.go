@@ -72,6 +72,17 @@ func TestMapEdgeCases(t *testing.T) {
 		{"offset times are rendered in UTC with milliseconds", `{"eventTime":"2025-01-01T01:00:00.123456+01:00"}`,
 			map[string]string{"@timestamp": `["2025-01-01T00:00:00.123Z"]`}},
 		{"digest files take the account from awsAccountId", `{"awsAccountId":"999"}`, map[string]string{"cloud.account.id": `["999"]`}},
+		{"a text log line keeps its message", `{"message":"FATAL:  password authentication failed for user \"x\""}`, map[string]string{
+			"message": `["FATAL:  password authentication failed for user \"x\""]`, "event.dataset": `["aws.cloudwatch_logs"]`,
+			"event.outcome": "<absent>",
+		}},
+		{"a CloudWatch Logs event", `{"id":"37","timestamp":1732600000123,"message":"x","logGroup":"/aws/rds/instance/db-1/postgresql","logStream":"db-1.0"}`, map[string]string{
+			"@timestamp": `["2024-11-26T05:46:40.123Z"]`, "aws.cloudwatch.log_group": `["/aws/rds/instance/db-1/postgresql"]`,
+			"aws.cloudwatch.log_stream": `["db-1.0"]`, "event.id": `["37"]`,
+		}},
+		{"a CloudTrail record with a message field stays CloudTrail", `{"eventName":"X","message":"m"}`, map[string]string{
+			"message": "<absent>", "event.action": `["X"]`,
+		}},
 		{"dataset is set as the data stream does", `{}`, map[string]string{
 			"data_stream.dataset": `["aws.cloudtrail"]`, "event.dataset": `["aws.cloudtrail"]`,
 		}},

@@ -1,6 +1,7 @@
 package ecs
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"time"
@@ -77,6 +78,9 @@ func (d doc) has(path string) bool {
 func mapObject(src *object) map[string]any {
 	if dropAll(src) == nil {
 		src = newObject()
+	}
+	if isLogLine(src) {
+		return mapLogLine(src)
 	}
 	out := doc{}
 	get := func(keys ...string) any {
@@ -178,6 +182,45 @@ func mapObject(src *object) map[string]any {
 	}
 	rename("tls.cipher", "tlsDetails", "cipherSuite")
 	rename("tls.client.server_name", "tlsDetails", "clientProvidedHostHeader")
+	return out
+}
+
+// CloudWatchLogsDataset is the dataset of log lines read from CloudWatch
+// Logs by Elastic's AWS integration.
+const CloudWatchLogsDataset = "aws.cloudwatch_logs"
+
+// isLogLine reports whether a record is a log line (a CloudWatch Logs
+// event, or a text line seen as {"message": line}) rather than a
+// CloudTrail record.
+func isLogLine(src *object) bool {
+	for _, k := range []string{"eventVersion", "eventSource", "eventName", "eventTime", "userIdentity"} {
+		if _, ok := src.get(k); ok {
+			return false
+		}
+	}
+	_, isText := src.vals["message"].(string)
+	return isText
+}
+
+// mapLogLine maps a log line as the AWS integration's CloudWatch Logs
+// input stores it: the line in message, the log group and stream under
+// aws.cloudwatch, the event's millisecond timestamp as @timestamp.
+func mapLogLine(src *object) map[string]any {
+	out := doc{}
+	get := func(k string) any { v, _ := src.get(k); return toGo(v) }
+	out.set("ecs.version", ECSVersion)
+	out.set("data_stream.dataset", CloudWatchLogsDataset)
+	out.set("event.dataset", CloudWatchLogsDataset)
+	out.set("message", get("message"))
+	out.set("aws.cloudwatch.log_group", get("logGroup"))
+	out.set("aws.cloudwatch.log_stream", get("logStream"))
+	out.set("aws.cloudwatch.ingestion_time", get("ingestionTime"))
+	out.set("event.id", get("id"))
+	if n, ok := get("timestamp").(json.Number); ok {
+		if ms, err := n.Int64(); err == nil {
+			out.set("@timestamp", formatDate(time.UnixMilli(ms)))
+		}
+	}
 	return out
 }
 

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"math/big"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sigforge/sigforge/compiler/event"
 )
@@ -19,6 +21,7 @@ const (
 	Date
 	Number // long, integer, float...
 	Boolean
+	Text // analyzed text (match_only_text): matched token by token
 )
 
 // Schema gives the type of fields; fields it does not list are keywords.
@@ -35,6 +38,7 @@ func ECSSchema() Schema {
 		"source.ip":                IP,
 		"source.as.number":         Number,
 		"aws.cloudtrail.read_only": Boolean,
+		"message":                  Text,
 	}
 }
 
@@ -155,6 +159,8 @@ func isMatch(field any, v Value, t Type) bool {
 	}
 	want := v.Text()
 	switch t {
+	case Text:
+		return textMatch(s, v)
 	case IP:
 		if v.HasWildcard() {
 			return false // query_string on an ip field: no wildcard support
@@ -275,4 +281,47 @@ func parseDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// tokens approximates the standard analyzer: lower-cased runs of letters
+// and digits.
+func tokens(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// textMatch is a match (any query token), match_phrase (the token
+// sequence) or wildcard (one token, lower-cased) query on an analyzed text
+// field.
+func textMatch(field string, v Value) bool {
+	have := tokens(field)
+	if v.HasWildcard() {
+		parts := make([]Part, len(v.Parts))
+		for i, p := range v.Parts {
+			parts[i] = Part{Wildcard: p.Wildcard, Text: strings.ToLower(p.Text)}
+		}
+		for _, tok := range have {
+			if glob(parts, tok) {
+				return true
+			}
+		}
+		return false
+	}
+	want := tokens(v.Text())
+	if len(want) == 0 {
+		return false
+	}
+	if !v.Quoted {
+		for _, w := range want {
+			if slices.Contains(have, w) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i+len(want) <= len(have); i++ {
+		if slices.Equal(have[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
 }

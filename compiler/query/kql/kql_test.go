@@ -88,6 +88,7 @@ var doc = map[string]any{
 		"flattened":          map[string]any{"request_parameters": map[string]any{"publiclyAccessible": true, "port": jsonNumber("3306")}},
 	}},
 	"user_agent": map[string]any{"original": "aws-cli/2.17 Python/3.12"},
+	"message":    `2024-10-10 15:21:35 UTC::@:[123]:FATAL:  password authentication failed for user "app"`,
 	"empty":      nil,
 }
 
@@ -128,6 +129,13 @@ func TestEval(t *testing.T) {
 		{`modifydbinstance`, false},
 		{`*:*`, true},
 		{`missing:x or event.action:ModifyDBInstance and event.outcome:success`, true},
+		// message is analyzed text: token by token, case-insensitive
+		{`message:"Password Authentication failed"`, true},
+		{`message:"authentication password"`, false},
+		{`message:fatal`, true},
+		{`message:auth*`, true},
+		{`message:"password authentication failed for user \"app\""`, true},
+		{`message:*authentication failed*`, false}, // a wildcard matches one token
 	} {
 		n, err := Parse(tc.q)
 		require.NoError(t, err, tc.q)
