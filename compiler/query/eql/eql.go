@@ -87,7 +87,7 @@ func parse(name, text string) (*Query, error) {
 	if err != nil {
 		var pe participle.Error
 		if errors.As(err, &pe) {
-			return nil, &Error{Pos: pos(pe.Position()), Msg: pe.Message()}
+			return nil, &Error{Pos: pos(pe.Position()), Msg: shortMessage(pe.Message())}
 		}
 		return nil, &Error{Pos: source.Pos{File: name}, Msg: err.Error()}
 	}
@@ -417,4 +417,13 @@ func lastLiteral(args []Expr) (string, bool) {
 		return "", false
 	}
 	return lit.Value.Str, true
+}
+
+// shortMessage drops participle's "(expected …)" when it spells out a
+// grammar production rather than a token.
+func shortMessage(msg string) string {
+	if i := strings.Index(msg, " (expected "); i >= 0 && len(msg)-i > 40 {
+		return msg[:i]
+	}
+	return msg
 }

@@ -118,7 +118,7 @@ func parse(name, text string) (*Query, error) {
 		var pe participle.Error
 		if errors.As(err, &pe) {
 			p := pe.Position()
-			return nil, &Error{Pos: source.Pos{File: p.Filename, Line: p.Line, Col: p.Column}, Msg: pe.Message()}
+			return nil, &Error{Pos: source.Pos{File: p.Filename, Line: p.Line, Col: p.Column}, Msg: shortMessage(pe.Message())}
 		}
 		return nil, &Error{Pos: source.Pos{File: name}, Msg: err.Error()}
 	}
@@ -130,4 +130,13 @@ func parse(name, text string) (*Query, error) {
 		return nil, c.err
 	}
 	return q, nil
+}
+
+// shortMessage drops participle's "(expected …)" when it spells out a
+// grammar production rather than a token.
+func shortMessage(msg string) string {
+	if i := strings.Index(msg, " (expected "); i >= 0 && len(msg)-i > 40 {
+		return msg[:i]
+	}
+	return msg
 }
