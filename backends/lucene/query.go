@@ -15,6 +15,7 @@ import (
 	"github.com/sigforge/sigforge/compiler/ecs"
 	"github.com/sigforge/sigforge/compiler/event"
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
+	kqlq "github.com/sigforge/sigforge/compiler/query/kql"
 )
 
 // Query is a parsed query_string query, ready to run on ECS documents.
@@ -179,8 +180,7 @@ func (matchAll) match(map[string]any) bool { return true }
 type exists struct{ field string }
 
 func (e exists) match(doc map[string]any) bool {
-	vs, _ := event.Lookup(doc, e.field)
-	for _, v := range vs {
+	for _, v := range kqlq.Values(doc, e.field) {
 		if m, ok := v.(map[string]any); v != nil && (!ok || len(m) > 0) {
 			return true
 		}
@@ -199,9 +199,8 @@ func (l leafMatch) match(doc map[string]any) bool {
 	if l.field == "" || l.field == "*" {
 		return anyLeaf(doc, "", l.test)
 	}
-	vs, _ := event.Lookup(doc, l.field)
-	for _, v := range vs {
-		if _, isObj := v.(map[string]any); isObj || v == nil {
+	for _, v := range kqlq.Values(doc, l.field) {
+		if _, isObj := v.(map[string]any); isObj {
 			continue
 		}
 		if s, ok := event.Scalar(v); ok && l.test(l.field, s) {

@@ -3,6 +3,7 @@ package lucene
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,6 +69,19 @@ func TestParseAndMatch(t *testing.T) {
 		q, err := Parse(tc.q)
 		require.NoError(t, err, tc.q)
 		assert.Equal(t, tc.want, q.Match(doc), tc.q)
+	}
+}
+
+func TestIgnoreAbove(t *testing.T) {
+	long := map[string]any{"aws": map[string]any{"cloudtrail": map[string]any{
+		"request_parameters": "{a=" + strings.Repeat("x", 8200) + ", publiclyAccessible=true}"}}}
+	for q, want := range map[string]bool{
+		`aws.cloudtrail.request_parameters:*publiclyAccessible\=true*`: false,
+		`_exists_:aws.cloudtrail.request_parameters`:                   false,
+	} {
+		p, err := Parse(q)
+		require.NoError(t, err)
+		assert.Equal(t, want, p.Match(long), q)
 	}
 }
 

@@ -2,6 +2,7 @@ package kql
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -142,6 +143,24 @@ func TestEval(t *testing.T) {
 		got, err := Eval(n, doc, ECSSchema())
 		require.NoError(t, err, tc.q)
 		assert.Equal(t, tc.want, got, tc.q)
+	}
+}
+
+// A flat parameter string longer than ignore_above (8191) is not indexed:
+// neither a pattern nor exists finds it.
+func TestEvalIgnoreAbove(t *testing.T) {
+	long := "{a=" + strings.Repeat("x", 8200) + ", publiclyAccessible=true}"
+	d := map[string]any{"aws": map[string]any{"cloudtrail": map[string]any{"request_parameters": long, "response_elements": "{b=1}"}}}
+	for q, want := range map[string]bool{
+		`aws.cloudtrail.request_parameters:*publiclyAccessible=true*`: false,
+		`aws.cloudtrail.request_parameters:*`:                         false,
+		`aws.cloudtrail.response_elements:*`:                          true,
+	} {
+		n, err := Parse(q)
+		require.NoError(t, err)
+		got, err := Eval(n, d, ECSSchema())
+		require.NoError(t, err)
+		assert.Equal(t, want, got, q)
 	}
 }
 
