@@ -33,7 +33,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: 2, err: err}
 	})
-	root.AddCommand(newValidateCmd(), newTestCmd(), newCompileCmd(), newPushCmd(), newPullCmd(), newExportCmd(), newScanCmd(), newGenCorpusCmd())
+	root.AddCommand(newValidateCmd(), newTestCmd(), newCompileCmd(), newPushCmd(), newPullCmd(), newExportCmd(), newBacktestCmd(), newScanCmd(), newGenCorpusCmd())
 	root.AddCommand(newFmtCmd(), newNewCmd(), newCoverageCmd())
 	registerCompletions(root)
 	return root
