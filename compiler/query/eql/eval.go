@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sigforge/sigforge/compiler/event"
 )
@@ -412,6 +414,33 @@ func (n *Call) stringTest(hay, needle []Value) bool {
 // wildcardRegexp compiles an EQL wildcard pattern (* any run, ? one
 // character, everything else literal) matched against the whole value.
 func wildcardRegexp(p string, insensitive bool) *regexp.Regexp {
+	key := p
+	if insensitive {
+		key = "i" + p
+	} else {
+		key = "s" + p
+	}
+	if re, ok := wildcardCache.Load(key); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := compileWildcard(p, insensitive)
+	if wildcardCacheSize.Add(1) > 4096 {
+		// Bounded: start over rather than grow without limit.
+		wildcardCache.Clear()
+		wildcardCacheSize.Store(0)
+	}
+	wildcardCache.Store(key, re)
+	return re
+}
+
+// wildcardCache holds compiled wildcard patterns: the same few patterns
+// are compiled again and again when many rules are prepared.
+var (
+	wildcardCache     sync.Map
+	wildcardCacheSize atomic.Int64
+)
+
+func compileWildcard(p string, insensitive bool) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("(?s)")
 	if insensitive {
