@@ -35,6 +35,12 @@
 // related.*, aws.cloudtrail.resources, actor/target entities or
 // event.original.
 //
+// A log line (a record without CloudTrail's top-level fields, with a string
+// message: a CloudWatch Logs event or a text line read as {"message":
+// line}) maps as the AWS integration's CloudWatch Logs input stores it:
+// message, aws.cloudwatch.log_group/log_stream/ingestion_time, event.id,
+// @timestamp from the millisecond timestamp, dataset aws.cloudwatch_logs.
+//
 // The flat strings are Java's Map.toString() of the parsed JSON after null
 // and empty values were dropped recursively: "{k1=v1, k2=[a, b], k3={x=y}}",
 // keys in java.util.HashMap iteration order (String.hashCode, spread
