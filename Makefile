@@ -4,7 +4,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build test lint fuzz bench golden deps check clean
+.PHONY: all build test lint fuzz bench golden deps check clean verify-cloudwatch
 
 all: build test
 
@@ -45,6 +45,12 @@ golden:
 	SIGFORGE_UPDATE=1 $(GO) test -count=1 $(PKGS)
 
 check: lint test
+
+# verify-cloudwatch checks the CloudWatch pattern matcher against the real
+# service (aws logs test-metric-filter); without the aws CLI or credentials
+# it says so and succeeds.
+verify-cloudwatch:
+	sh backends/cloudwatch/testdata/verify-cloudwatch.sh
 
 clean:
 	rm -rf bin
