@@ -262,3 +262,24 @@ func TestCaseFixed(t *testing.T) {
 		assert.Equal(t, tc.want, CaseFixed(tc.field, tc.v), "%s %s", tc.field, tc.v.Quoted())
 	}
 }
+
+func TestLookupAndFlatFields(t *testing.T) {
+	f, ok := Lookup("sourceIPAddress", Options{})
+	require.True(t, ok)
+	assert.Equal(t, Field{Raw: "sourceIPAddress", ECS: "source.address", IP: "source.ip"}, f)
+	_, ok = Lookup("sharedEventID", Options{})
+	assert.False(t, ok, "not stored")
+	f, ok = Lookup("event.outcome", Options{})
+	assert.True(t, ok)
+	assert.Equal(t, "event.outcome", f.ECS)
+	f, ok = Lookup("custom", Options{FieldMappings: map[string]string{"custom": "labels.custom"}})
+	assert.True(t, ok)
+	assert.Equal(t, "labels.custom", f.ECS)
+	_, ok = Lookup("nope", Options{})
+	assert.False(t, ok)
+
+	assert.Equal(t, "aws.cloudtrail.request_parameters", FlatField("requestParameters"))
+	assert.Equal(t, "", FlatField("eventName"))
+	assert.True(t, IsFlatString("aws.cloudtrail.response_elements"))
+	assert.False(t, IsFlatString("aws.cloudtrail.flattened.response_elements"))
+}

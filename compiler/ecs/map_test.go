@@ -96,3 +96,13 @@ func TestMapEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+func TestMapEventKeepsTimeAndOrigin(t *testing.T) {
+	fields, err := event.Decode([]byte(`{"eventTime":"2025-01-02T03:04:05Z","eventName":"X"}`))
+	require.NoError(t, err)
+	ev := event.New(fields, "f.json#0")
+	m := MapEvent(ev)
+	assert.Equal(t, ev.Time, m.Time)
+	assert.Equal(t, "f.json#0", m.Origin)
+	assert.Equal(t, `["X"]`, jsonOf(t, m.Fields, "event.action"))
+}
