@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
@@ -141,6 +142,24 @@ func emittedQueries(t *testing.T) []string {
 			out = append(out, text)
 		}
 	}
+	// Elastic's own KQL rules, when the corpus is there: our parser must
+	// read them as Kibana does (the cross-check evaluates them).
+	if dir, ok := corpus.Path("elastic-detection-rules"); ok {
+		var files []string
+		for _, pattern := range []string{"rules*/*.toml", "rules*/*/*.toml", "rules*/*/*/*.toml"} {
+			m, _ := filepath.Glob(filepath.Join(dir, pattern))
+			files = append(files, m...)
+		}
+		for _, f := range files {
+			var doc struct {
+				Rule struct{ Language, Query string } `toml:"rule"`
+			}
+			if _, err := toml.DecodeFile(f, &doc); err == nil && doc.Rule.Language == "kuery" {
+				out = append(out, strings.TrimSpace(doc.Rule.Query))
+			}
+		}
+	}
+
 	// SigmaHQ's corpus on its own field names, when it is beside the
 	// checkout: real-world values through the escaping rules.
 	if _, ok := corpus.Path("sigmahq-rules"); ok {
