@@ -37,8 +37,8 @@ import (
 // Options say what to generate.
 type Options struct {
 	// Size is the target size of the archive after decompression, in bytes.
-	// Generation stops at the first file that reaches it (and after every
-	// planted scenario is written).
+	// Generation stops at the first file that reaches it, once every file
+	// holding planted events is written (a tiny archive can be larger).
 	Size int64
 	// Seed makes the archive reproducible.
 	Seed uint64
@@ -128,11 +128,14 @@ func people(r *rand.Rand, account, region string) []*principal {
 	return out
 }
 
-// fileTarget is the decompressed size one file aims at (CloudTrail files
-// range from a few KB to a few MB).
-func fileTarget(r *rand.Rand) int { return 256<<10 + r.IntN(1<<20) }
+// fileTarget is the decompressed size one file aims at: 256 KB to 1.25 MB
+// (CloudTrail files range from a few KB to a few MB), smaller for small
+// archives so that they still have several files per stream.
+func fileTarget(r *rand.Rand, size int64) int {
+	return int(min(int64(256<<10+r.IntN(1<<20)), max(16<<10, size/32)))
+}
 
-const avgFileTarget = 256<<10 + 1<<19
+func avgFileTarget(size int64) int64 { return min(256<<10+1<<19, max(16<<10, size/32)) }
 
 // Generate writes the archive under dir and returns (and writes) its
 // manifest.
@@ -147,7 +150,7 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	estFiles := max(int(opts.Size/avgFileTarget), 1)
+	estFiles := max(int(opts.Size/avgFileTarget(opts.Size)), 1)
 	intervals := (estFiles + len(streams) - 1) / len(streams)
 	plan := planScenarios(opts.Seed, opts.Start, intervals, opts.Size)
 	lastFile := 0
@@ -260,7 +263,7 @@ func buildFile(opts Options, idx int, plan *plan) (string, []byte, int64, int, e
 	pr := rand.New(rand.NewPCG(opts.Seed^0x5eed, uint64(s)+1))
 	g := &streamGen{account: st.account, region: st.region, people: people(pr, st.account, st.region)}
 
-	target := fileTarget(r)
+	target := fileTarget(r, opts.Size)
 	var calls []*call
 	size := 0
 	for size < target {

@@ -150,7 +150,7 @@ var scenarios = []scenario{
 		return denied(r, sp, 9, 50*time.Second)
 	}},
 	{name: "denied calls spread out (near miss)", build: func(r *rand.Rand, sp *scenarioCtx) []planted {
-		return denied(r, sp, 10, 3*time.Minute)
+		return denied(r, sp, 10, 2*time.Minute)
 	}},
 }
 

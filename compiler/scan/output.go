@@ -106,7 +106,7 @@ func TextLine(a *Alert) string {
 	b.WriteString("  ")
 	b.WriteString(a.Rule.Meta.Severity)
 	b.WriteString("  ")
-	b.WriteString(RuleKey(a.Rule))
+	b.WriteString(a.Key)
 	for _, f := range a.Fields {
 		if len(f.Values) == 0 {
 			continue
@@ -190,7 +190,7 @@ func (o orderedFields) MarshalJSON() ([]byte, error) {
 
 func ruleOut(a *Alert) ruleJSON {
 	r := a.Rule
-	return ruleJSON{ID: r.ID, Key: RuleKey(r), Title: r.Title, Severity: r.Meta.Severity, Risk: r.Meta.RiskScore, Level: r.Level}
+	return ruleJSON{ID: r.ID, Key: a.Key, Title: r.Title, Severity: r.Meta.Severity, Risk: r.Meta.RiskScore, Level: r.Level}
 }
 
 func alertJSON(a *Alert) alertOut {
@@ -229,7 +229,7 @@ func summaryJSON(res *Result, skipped int) summaryOut {
 	out := summaryOut{Files: res.Files, BadFiles: res.BadFiles, Compressed: res.Compressed, Bytes: res.Bytes,
 		Events: res.Events, Outside: res.Outside, Alerts: res.Alerts, SkippedRules: skipped, Rules: []hitJSON{}, Problems: []string{}}
 	for _, h := range res.Hits {
-		out.Rules = append(out.Rules, hitJSON{ID: h.Rule.ID, Key: RuleKey(h.Rule), Title: h.Rule.Title, Hits: h.Hits})
+		out.Rules = append(out.Rules, hitJSON{ID: h.Rule.ID, Key: h.Key, Title: h.Rule.Title, Hits: h.Hits})
 	}
 	for _, p := range res.Problems {
 		out.Problems = append(out.Problems, p.String())
@@ -247,7 +247,7 @@ func WriteSummary(w io.Writer, res *Result, skipped int) error {
 			quiet++
 			continue
 		}
-		fmt.Fprintf(bw, "%8d  %s  %s\n", h.Hits, RuleKey(h.Rule), h.Rule.Title)
+		fmt.Fprintf(bw, "%8d  %s  %s\n", h.Hits, h.Key, h.Rule.Title)
 	}
 	fmt.Fprintf(bw, "%d alerts from %d rules (%d rules without alerts", res.Alerts, len(res.Hits)-quiet, quiet)
 	if skipped > 0 {

@@ -207,8 +207,13 @@ func (rd *Reader) fatal(off int, format string, args ...any) error {
 }
 
 // eofError reports a document cut short (or the read error that cut it).
+// The position is just after the last content, as the harness reports it.
 func (rd *Reader) eofError() error {
-	return rd.fatal(rd.w, "unexpected end of file")
+	off := rd.w
+	for off > 0 && isSpace(rd.buf[off-1]) {
+		off--
+	}
+	return rd.fatal(off, "unexpected end of file")
 }
 
 func (rd *Reader) skipWS(i int) int {

@@ -66,6 +66,7 @@ type Scanner struct {
 	keys     []string // pf.fields, then eventTime
 	timeKey  int
 	hitIndex map[*ir.Rule]int // rule → index in rules
+	keys4    map[*ir.Rule]string
 }
 
 // AppliesToCloudTrail reports whether a rule reads CloudTrail records: a
@@ -100,6 +101,7 @@ func New(rules []*ir.Rule) (*Scanner, error) {
 		s.hitIndex[r] = len(s.rules)
 		s.rules = append(s.rules, r)
 	}
+	s.assignKeys()
 	for _, r := range s.rules {
 		if r.IsCorrelation() {
 			c, err := eval.CompileCorrelation(r)
@@ -197,6 +199,8 @@ type Counters struct {
 // Alert is one firing of a rule.
 type Alert struct {
 	Rule *ir.Rule
+	// Key names the rule (Scanner.Key).
+	Key string
 	// Time is the event's time (for a correlation, the end of its window).
 	Time time.Time
 	// Origin is path#record (path:line for NDJSON); empty for correlations.
@@ -221,6 +225,7 @@ type Field struct {
 // RuleHits counts the alerts of one rule.
 type RuleHits struct {
 	Rule *ir.Rule
+	Key  string
 	Hits int
 }
 
@@ -278,7 +283,7 @@ func (s *Scanner) Scan(files []File, opts Options, sink func(*Alert) error) (*Re
 	workers = max(1, min(workers, len(files)))
 	res := &Result{Files: len(files), Hits: make([]RuleHits, len(s.rules))}
 	for i, r := range s.rules {
-		res.Hits[i].Rule = r
+		res.Hits[i].Rule, res.Hits[i].Key = r, s.Key(r)
 	}
 	jobs := make(chan int)
 	results := make(chan *fileResult, workers)
@@ -489,7 +494,7 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 					compact = buf.Bytes()
 				}
 			}
-			fr.alerts = append(fr.alerts, &Alert{Rule: r, Time: ev.Time, Origin: origin, Fields: alertFields(r, []map[string]any{fields}), Event: compact})
+			fr.alerts = append(fr.alerts, &Alert{Rule: r, Key: s.Key(r), Time: ev.Time, Origin: origin, Fields: alertFields(r, []map[string]any{fields}), Event: compact})
 		}
 		if collect {
 			fr.collected = append(fr.collected, ev)
@@ -573,7 +578,7 @@ func (s *Scanner) correlationAlert(c *eval.Correlator, ca eval.Alert, collected 
 	}
 	fields := alertFields(r, append([]map[string]any{group}, window...))
 	a := ca
-	return &Alert{Rule: r, Time: ca.End, Fields: fields, Correlation: &a}
+	return &Alert{Rule: r, Key: s.Key(r), Time: ca.End, Fields: fields, Correlation: &a}
 }
 
 // inGroup reports whether an event has the group's values.
@@ -595,14 +600,47 @@ func inGroup(corr *ir.Correlation, ref *ir.Rule, group []eval.GroupValue, fields
 }
 
 // RuleKey names a rule in reports: its name, else its file name without
-// extension, else its id.
+// extension, else its id. A rule that shares its file with other rules and
+// has no name is shown as file#id (see Scanner.Key).
 func RuleKey(r *ir.Rule) string {
 	if r.Name != "" {
 		return r.Name
 	}
-	if r.File != "" {
-		base := filepath.Base(r.File)
-		return strings.TrimSuffix(strings.TrimSuffix(base, ".yml"), ".yaml")
+	if base := fileBase(r); base != "" {
+		return base
 	}
 	return r.ID
+}
+
+func fileBase(r *ir.Rule) string {
+	if r.File == "" {
+		return ""
+	}
+	base := filepath.Base(r.File)
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".yml"), ".yaml")
+}
+
+// Key is the rule's name in this scanner's reports: RuleKey, made unique
+// among the scanned rules (file#id when two rules would share a name).
+func (s *Scanner) Key(r *ir.Rule) string {
+	if k, ok := s.keys4[r]; ok {
+		return k
+	}
+	return RuleKey(r)
+}
+
+// assignKeys computes Key for every scanned rule.
+func (s *Scanner) assignKeys() {
+	s.keys4 = map[*ir.Rule]string{}
+	count := map[string]int{}
+	for _, r := range s.rules {
+		count[RuleKey(r)]++
+	}
+	for _, r := range s.rules {
+		k := RuleKey(r)
+		if count[k] > 1 && r.Name == "" {
+			k = fileBase(r) + "#" + r.ID
+		}
+		s.keys4[r] = k
+	}
 }

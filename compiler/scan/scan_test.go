@@ -50,11 +50,11 @@ func keyOf(t testing.TB, a *scan.Alert) string {
 		for _, g := range a.Correlation.Group {
 			group[g.Field] = g.Value
 		}
-		return gencorpus.Expected{Rule: scan.RuleKey(a.Rule), Group: group}.Key()
+		return gencorpus.Expected{Rule: a.Key, Group: group}.Key()
 	}
 	var ev struct{ EventID string }
 	require.NoError(t, json.Unmarshal(a.Event, &ev))
-	return gencorpus.Expected{Rule: scan.RuleKey(a.Rule), EventID: ev.EventID}.Key()
+	return gencorpus.Expected{Rule: a.Key, EventID: ev.EventID}.Key()
 }
 
 func TestScanFindsExactlyThePlantedAlerts(t *testing.T) {
