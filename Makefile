@@ -4,7 +4,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build test lint fuzz bench golden deps check clean verify-cloudwatch
+.PHONY: all build test lint fuzz bench bench-scan golden deps check clean verify-cloudwatch
 
 all: build test
 
@@ -39,6 +39,27 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+# bench-scan generates a seeded CloudTrail archive of BENCH_SCAN_SIZE
+# (decompressed) in a temporary folder, scans it with the whole pack on 1
+# and 2 workers, then runs jq with one rule's filter over the same files,
+# and prints MB/s (wall and per CPU second) and peak RSS. See
+# docs/performance.md.
+BENCH_SCAN_SIZE ?= 1GB
+BENCH_SCAN_WORKERS ?= 1 2
+bench-scan: build
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	bin/sigforge gen-corpus --out "$$tmp" --size $(BENCH_SCAN_SIZE) --seed 1 && \
+	bytes=$$(sed -n 's/^  "bytes": \([0-9]*\),$$/\1/p' "$$tmp/_manifest.json") && \
+	report() { awk -v b="$$bytes" -v what="$$1" '{ cpu = $$2 + $$3; printf "%-34s %7.1f MB/s wall  %7.1f MB/s per CPU second  %6.2f s  peak RSS %5.1f MB\n", what, b / $$1 / 1e6, (cpu > 0 ? b / cpu / 1e6 : 0), $$1, $$4 / 1024 }' "$$tmp/time"; } && \
+	for w in $(BENCH_SCAN_WORKERS); do \
+		/usr/bin/time -o "$$tmp/time" -f '%e %U %S %M' bin/sigforge scan --no-progress --workers $$w --format ndjson "$$tmp/AWSLogs" > "$$tmp/alerts" 2> "$$tmp/summary" || { cat "$$tmp/summary"; exit 1; }; \
+		report "sigforge scan, $$w worker(s)"; tail -n 1 "$$tmp/summary"; \
+	done && \
+	if command -v jq >/dev/null 2>&1; then \
+		/usr/bin/time -o "$$tmp/time" -f '%e %U %S %M' sh -c "find '$$tmp/AWSLogs' -name '*.json.gz' | sort | xargs zcat | jq -c '.Records[] | select(.eventSource == \"rds.amazonaws.com\" and .eventName == \"StopDBCluster\" and .errorCode == null and .errorMessage == null)' > '$$tmp/jq'" && \
+		report "jq, one rule (zcat | jq)"; echo "jq: $$(wc -l < "$$tmp/jq") events"; \
+	else echo "jq not found: install it (apt-get install -y jq) for the comparison"; fi
 
 # golden rewrites every golden file from the current output; review the diff.
 golden:
