@@ -16,7 +16,8 @@
 //     forcing it false makes the rule fire: the negative fixture exercises
 //     the exclusion.
 //   - Each value of a condition with several values (other than the values
-//     of an |expand placeholder, which are configuration) is covered when removing
+//     of an |expand placeholder, which are configuration, and values another
+//     value of the list subsumes, which are reported as such) is covered when removing
 //     just that value changes the verdict on an event: for an any-of list
 //     on a positive fixture (negative for a negated list), for an |all list
 //     on a negative fixture (positive for a negated one). A list value that
@@ -69,6 +70,11 @@ type Item struct {
 	Covered bool   `json:"covered"`
 	// By names the fixture (and event, for detection rules) that covered it.
 	By string `json:"by,omitempty"`
+	// SubsumedBy is set on a list value that can never decide a verdict
+	// because another value of the same list matches everything it matches
+	// (",TRUNCATE TABLE," next to "TRUNCATE "): no fixture can cover it, so
+	// it is reported and left out of the totals; the fix is in the rule.
+	SubsumedBy string `json:"subsumed_by,omitempty"`
 }
 
 // Selection is a roll-up of the items written under one detection key.
@@ -88,6 +94,8 @@ type Rule struct {
 	Percent    float64     `json:"percent"`
 	Selections []Selection `json:"selections,omitempty"`
 	Items      []Item      `json:"items"`
+	// Subsumed are list values no fixture can cover (see Item.SubsumedBy).
+	Subsumed []Item `json:"subsumed,omitempty"`
 	// Error is set when the rule could not be measured (no fixtures, a
 	// fixture that does not parse, a rule the evaluator rejects).
 	Error string `json:"error,omitempty"`
@@ -167,8 +175,14 @@ func (c corrVerdicter) verdicts(fx *harness.Fixture) []bool {
 
 func measureRule(r *ir.Rule, dir string) Rule {
 	rc := Rule{Rule: harness.Key(r), Title: r.Title, File: r.File, Items: []Item{}}
-	obls := obligations(r)
-	for _, o := range obls {
+	all := obligations(r)
+	var obls []obligation
+	for _, o := range all {
+		if o.item.SubsumedBy != "" {
+			rc.Subsumed = append(rc.Subsumed, o.item)
+			continue
+		}
+		obls = append(obls, o)
 		rc.Items = append(rc.Items, o.item)
 	}
 	rc.Total = len(obls)
@@ -347,6 +361,9 @@ func obligations(r *ir.Rule) []obligation {
 				// Removing an any-of value narrows the condition; removing an
 				// |all value widens it, so its proof is an event it rejects.
 				positive := !c.Negated != m.All
+				if !m.All {
+					vi.SubsumedBy = subsumer(m, i)
+				}
 				out = append(out, newObligation(vi, m, eval.Override{Node: m, Replace: &narrower}, false, positive))
 			}
 		}

@@ -47,6 +47,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "    error: %s\n", rc.Error)
 			continue
 		}
+		for _, it := range rc.Subsumed {
+			fmt.Fprintf(&b, "    %s: value %s of %s can never decide: %s matches all it matches (not counted; drop it from the rule)\n", it.Pos, it.Value, it.Condition, it.SubsumedBy)
+		}
 		for _, it := range rc.Items {
 			if it.Covered {
 				continue
