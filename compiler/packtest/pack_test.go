@@ -92,6 +92,31 @@ var items = []struct {
 	{27, []string{"aws_rds_db_connection_authorized"}},
 }
 
+// The items of issue 10 (the attack surface beyond the runbook) and their
+// rules. Item 1 has an exact-port rule that every target can express and a
+// port-range rule that needs numeric comparisons; item 4c (pgaudit,
+// log_statement, server_audit_logging turned off) is the runbook's logging
+// variant of item 19; item 6's correlation has an informational base rule;
+// item 7b (mixed-case DDL) is fixtures of the runbook's DDL rules.
+var issue10Items = []struct {
+	item  string
+	rules []string
+}{
+	{"1", []string{"aws_ec2_security_group_db_port_open_to_internet", "aws_ec2_security_group_db_port_range_open_to_internet"}},
+	{"2", []string{"aws_rds_snapshot_exported_to_s3"}},
+	{"3a", []string{"aws_rds_snapshot_copied_to_another_region", "aws_rds_snapshot_copied_with_foreign_kms_key"}},
+	{"3b", []string{"aws_rds_automated_backup_deleted"}},
+	{"4a", []string{"aws_rds_activity_stream_stopped"}},
+	{"4b", []string{"aws_rds_audit_plugin_removed_from_option_group"}},
+	{"4c", []string{"aws_rds_db_parameter_group_logging_disabled"}},
+	{"5a", []string{"aws_rds_iam_role_added"}},
+	{"5b", []string{"aws_rds_iam_database_authentication_toggled"}},
+	{"5c", []string{"aws_rds_master_password_unmanaged"}},
+	{"6", []string{"aws_rds_discovery_call", "aws_rds_reconnaissance"}},
+	{"7a", []string{"aws_rds_db_iam_auth_failure"}},
+	{"7b", []string{"aws_rds_db_drop_table_statement", "aws_rds_db_alter_table_statement", "aws_rds_db_truncate_statement"}},
+}
+
 func TestPackCoversEveryRunbookItem(t *testing.T) {
 	set, _ := loadPack(t)
 	rules := byKey(t, set.Rules)
@@ -103,8 +128,15 @@ func TestPackCoversEveryRunbookItem(t *testing.T) {
 			listed = append(listed, k)
 		}
 	}
+	for _, it := range issue10Items {
+		for _, k := range it.rules {
+			_, ok := rules[k]
+			assert.True(t, ok, "issue 10 item %s: rule file rules/%s.yml missing or not loaded", it.item, k)
+			listed = append(listed, k)
+		}
+	}
 	for k := range rules {
-		assert.Contains(t, listed, k, "rules/%s.yml is not mapped to a runbook item in this test", k)
+		assert.Contains(t, listed, k, "rules/%s.yml is not mapped to a runbook or issue 10 item in this test", k)
 	}
 }
 
@@ -209,8 +241,10 @@ func TestElasticEquivalence(t *testing.T) {
 	}{
 		{"aws_rds_db_security_group_created", []string{"CreateDBSecurityGroup"}},
 		{"aws_rds_db_instance_restored", []string{"RestoreDBInstanceFromDBSnapshot", "RestoreDBInstanceFromS3"}},
+		// Elastic's "AWS RDS Snapshot Export" (issue 10, item 2).
+		{"aws_rds_snapshot_exported_to_s3", []string{"StartExportTask"}},
 	}
-	names := []string{"CreateDBSecurityGroup", "DeleteDBSecurityGroup", "CreateSecurityGroup",
+	names := []string{"CreateDBSecurityGroup", "DeleteDBSecurityGroup", "CreateSecurityGroup", "StartExportTask", "CancelExportTask",
 		"RestoreDBInstanceFromDBSnapshot", "RestoreDBInstanceFromS3", "RestoreDBInstanceToPointInTime",
 		"RestoreDBClusterFromSnapshot", "RestoreDBClusterFromS3", "CreateDBInstance"}
 	sources := []string{"rds.amazonaws.com", "ec2.amazonaws.com", "redshift.amazonaws.com"}
