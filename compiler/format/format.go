@@ -51,6 +51,34 @@ const Indent = 4
 // Source returns the canonical form of a rule file's bytes. A file that
 // is not valid YAML is an error with its position (name:line:col).
 func Source(name string, data []byte) ([]byte, error) {
+	out, err := once(name, data)
+	if err != nil {
+		return nil, err
+	}
+	// yaml.v3's emitter is not always a fixed point of itself (folded
+	// scalars with more-indented lines grow a blank line per pass): format
+	// the output again until it is stable, as every pass keeps the values.
+	for range 3 {
+		next, err := once(name, out)
+		if err != nil {
+			return nil, fmt.Errorf("%s: formatting produced YAML that does not read back: %w", name, err)
+		}
+		if bytes.Equal(next, out) {
+			return out, nil
+		}
+		out = next
+	}
+	return nil, fmt.Errorf("%s: no stable canonical layout (please report this file)", name)
+}
+
+// once is one formatting pass.
+func once(name string, data []byte) ([]byte, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return []byte{}, nil // yaml.v3 rejects a stream of blank lines
+	}
+	if commentsOnly(data) {
+		return data, nil // no document to format; yaml.v3 rejects it too
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*yaml.Node
 	for {
@@ -62,7 +90,13 @@ func Source(name string, data []byte) ([]byte, error) {
 		if err != nil {
 			return nil, yamlError(name, data, err)
 		}
+		if isEmpty(&doc) {
+			continue // an empty document, e.g. after a trailing "---"
+		}
 		docs = append(docs, &doc)
+	}
+	if len(docs) == 0 {
+		return []byte{}, nil
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -75,6 +109,9 @@ func Source(name string, data []byte) ([]byte, error) {
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return []byte{}, nil // only empty documents
 	}
 	return buf.Bytes(), nil
 }
@@ -238,4 +275,23 @@ func (r Result) Write() error {
 		return err
 	}
 	return os.Rename(tmp.Name(), r.Path)
+}
+
+func isEmpty(doc *yaml.Node) bool {
+	if doc.HeadComment != "" || doc.LineComment != "" || doc.FootComment != "" || len(doc.Content) != 1 {
+		return false
+	}
+	n := doc.Content[0]
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == "" &&
+		n.HeadComment == "" && n.LineComment == "" && n.FootComment == ""
+}
+
+func commentsOnly(data []byte) bool {
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' {
+			return false
+		}
+	}
+	return true
 }

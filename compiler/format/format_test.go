@@ -180,3 +180,19 @@ func TestPackSameMeaning(t *testing.T) {
 		assertSameMeaning(t, f, data, out)
 	}
 }
+
+func TestDegenerateFiles(t *testing.T) {
+	cases := map[string]string{
+		"":                   "",
+		"\n\n  \n":           "",
+		"# only a comment\n": "# only a comment\n",
+		"# a\n\n# b\n":       "# a\n\n# b\n",
+		"\n\n!   ":           "",
+		"title: x\n---\n":    "title: x\n",
+	}
+	for in, want := range cases {
+		out, err := format.Source("f.yml", []byte(in))
+		require.NoError(t, err, "%q", in)
+		assert.Equal(t, want, string(out), "%q", in)
+	}
+}
