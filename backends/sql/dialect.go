@@ -128,7 +128,7 @@ func (DuckDB) listAny(list, v, pred string) string {
 	return fmt.Sprintf("list_bool_or(list_transform(%s, lambda %s: %s))", list, v, pred)
 }
 func (DuckDB) mapGet(m, key string) string  { return fmt.Sprintf("%s[%s]", m, quote(key)) }
-func (DuckDB) epochMillis() string          { return "epoch_ms(CAST(eventtime AS TIMESTAMPTZ))" }
+func (DuckDB) epochMillis() string          { return "epoch_ms(TRY_CAST(eventtime AS TIMESTAMPTZ))" }
 func (DuckDB) eventKey() string             { return "_ord" }
 func (DuckDB) column(string) (string, bool) { return "", false }
 
@@ -211,10 +211,10 @@ func timeFilter(d Dialect, since, until time.Time) []string {
 		return out
 	}
 	if !since.IsZero() {
-		out = append(out, "CAST(eventtime AS TIMESTAMPTZ) >= CAST("+quote(iso(since))+" AS TIMESTAMPTZ)")
+		out = append(out, "TRY_CAST(eventtime AS TIMESTAMPTZ) >= CAST("+quote(iso(since))+" AS TIMESTAMPTZ)")
 	}
 	if !until.IsZero() {
-		out = append(out, "CAST(eventtime AS TIMESTAMPTZ) < CAST("+quote(iso(until))+" AS TIMESTAMPTZ)")
+		out = append(out, "TRY_CAST(eventtime AS TIMESTAMPTZ) < CAST("+quote(iso(until))+" AS TIMESTAMPTZ)")
 	}
 	return out
 }

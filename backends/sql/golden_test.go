@@ -37,7 +37,9 @@ func render(t *testing.T, b *Backend, rules []*ir.Rule, header func(*ir.Rule) st
 		var u *backends.Unsupported
 		switch {
 		case errors.As(err, &u):
-			out.WriteString("unsupported: " + u.Error() + "\n\n")
+			// The construct and reason only: the position holds the
+			// checkout's absolute path.
+			out.WriteString("unsupported: " + u.Construct + ": " + u.Reason + "\n\n")
 			continue
 		case err != nil:
 			t.Fatalf("%s: %v", r.File, err)

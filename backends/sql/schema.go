@@ -161,3 +161,31 @@ func DuckDBView(source string) string {
 	b.WriteString("  ord AS _ord,\n  origin AS _origin,\n  raw AS _raw\nFROM " + source)
 	return b.String()
 }
+
+// RecordColumn is how an Athena result column rebuilds one key of a
+// CloudTrail record (hunt turns result rows back into records).
+type RecordColumn struct {
+	Key string // CloudTrail's key
+	// SQL selects the column as text: a string column as is, a JSON-text
+	// column as is (its value is JSON), a struct or array as JSON text.
+	SQL  string
+	JSON bool // the text is JSON (JSON-text, struct and array columns)
+}
+
+// AthenaRecordColumns lists the columns that rebuild a record from the
+// Athena CloudTrail table. Struct fields come back with the catalog's
+// lower-case names.
+func AthenaRecordColumns() []RecordColumn {
+	var out []RecordColumn
+	for _, c := range cloudTrailColumns {
+		switch c.Kind {
+		case colStruct, colStructArray:
+			out = append(out, RecordColumn{Key: c.Key, SQL: "json_format(CAST(" + c.Name() + " AS JSON)) AS " + c.Name(), JSON: true})
+		case colJSON:
+			out = append(out, RecordColumn{Key: c.Key, SQL: c.Name(), JSON: true})
+		default:
+			out = append(out, RecordColumn{Key: c.Key, SQL: c.Name()})
+		}
+	}
+	return out
+}

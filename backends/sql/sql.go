@@ -60,6 +60,11 @@ type Options struct {
 	// Table is the table (athena: default cloudtrail_logs; duckdb: default
 	// cloudtrail) or, for cloudtrail-lake, the event data store ID.
 	Table string `yaml:"table"`
+	// Location and ProjectionStart are used by the Athena DDL
+	// (compile --ddl): the trail's S3 prefix up to the region and the
+	// first day of partition projection (yyyy/MM/dd).
+	Location        string `yaml:"location"`
+	ProjectionStart string `yaml:"projection_start"`
 }
 
 // Backend compiles rules to one SQL dialect.

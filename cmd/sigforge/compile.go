@@ -18,7 +18,8 @@ import (
 
 func newCompileCmd() *cobra.Command {
 	var targets []string
-	var outDir, configPath string
+	var outDir, configPath, dialect string
+	var ddl bool
 	cmd := &cobra.Command{
 		Use:   "compile --target NAME [--out DIR] [--config FILE] PATH...",
 		Short: "Compile rules for a target, one file per rule (or the target's single bundle file)",
@@ -27,10 +28,22 @@ func newCompileCmd() *cobra.Command {
 			"stdout. A rule the target cannot express is reported on stderr with the reason\n" +
 			"and does not fail the others; the exit status is 1 only when a rule is invalid or\n" +
 			"fails to compile for another reason. Files are replaced atomically.",
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if ddl {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: command(func(cmd *cobra.Command, paths []string) error {
 			if len(targets) == 0 {
 				return usageError("compile needs --target")
+			}
+			var err error
+			if targets, err = sqlDialect(targets, dialect); err != nil {
+				return err
+			}
+			if ddl {
+				return writeDDL(cmd, targets, configPath)
 			}
 			cfg, err := loadConfig(configPath, configDir(paths, isDir))
 			if err != nil {
@@ -96,6 +109,8 @@ func newCompileCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "target to compile for (repeatable; with several, each gets a sub-folder of --out)")
 	cmd.Flags().StringVar(&outDir, "out", "", "folder to write the files to (default: print to stdout)")
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (default: .sigforge.yml beside the rules)")
+	cmd.Flags().StringVar(&dialect, "dialect", "", "with --target sql: the SQL dialect (duckdb, athena, cloudtrail-lake); same as --target sql-<dialect>")
+	cmd.Flags().BoolVar(&ddl, "ddl", false, "with --target sql-athena (or sql --dialect athena): print the CREATE TABLE statement for the CloudTrail table with partition projection")
 	return cmd
 }
 

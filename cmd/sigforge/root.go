@@ -35,6 +35,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	})
 	root.AddCommand(newValidateCmd(), newTestCmd(), newCompileCmd(), newPushCmd(), newPullCmd(), newExportCmd(), newBacktestCmd(), newScanCmd(), newGenCorpusCmd())
 	root.AddCommand(newFmtCmd(), newNewCmd(), newCoverageCmd())
+	root.AddCommand(newHuntCmd())
 	registerCompletions(root)
 	return root
 }
