@@ -22,7 +22,7 @@ import (
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
-func loadPack(t *testing.T) ([]*ir.Rule, *config.Config, string) {
+func loadPack(t testing.TB) ([]*ir.Rule, *config.Config, string) {
 	t.Helper()
 	dir := filepath.Join(corpus.Root(), "rules")
 	cfg, err := config.Find(dir)
