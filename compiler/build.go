@@ -57,6 +57,7 @@ func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
 				}
 			default:
 				e.rule, more = lower.Rule(d, lopts)
+				more = append(more, fieldChecks(e.rule, opts)...)
 			}
 			e.ds = append(e.ds, more...)
 			ds = append(ds, more...)
