@@ -3,6 +3,8 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -137,4 +139,19 @@ func TestColorEnabled(t *testing.T) {
 	assert.False(t, report.ColorEnabled(&buf), "a buffer is not a terminal")
 	t.Setenv("NO_COLOR", "1")
 	assert.False(t, report.ColorEnabled(&buf))
+}
+
+func TestSARIFColumnsInUTF16(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/r.yml"
+	// "é" is 2 bytes and 1 UTF-16 unit, "𝄞" 4 bytes and 2 units.
+	require.NoError(t, os.WriteFile(file, []byte("title: x\ndescription: é𝄞 bad|contans\n"), 0o644))
+	col := strings.Index("description: é𝄞 bad|contans", "contans") + 1
+	r := &report.Report{Tool: "sigforge", Findings: []report.Finding{
+		{Code: "SF120", Level: report.LevelError, Message: "m", Pos: source.Pos{File: file, Line: 2, Col: col}},
+		{Code: "SF120", Level: report.LevelError, Message: "gone", Pos: source.Pos{File: dir + "/missing.yml", Line: 2, Col: 7}},
+	}}
+	doc := render(t, report.WriteSARIF, r)
+	assert.Contains(t, string(doc), fmt.Sprintf(`"startColumn": %d`, col-3), "two bytes fewer for é, four minus two for 𝄞")
+	assert.Contains(t, string(doc), `"startColumn": 7`, "an unreadable file keeps the byte column")
 }

@@ -1,11 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/sigforge/sigforge/compiler/source"
 )
@@ -74,7 +77,8 @@ type sarifRegion struct {
 // WriteSARIF writes the report as one SARIF 2.1.0 log with one run. Rule
 // ids are the problem codes; each finding with a file has a location whose
 // region is its line and column (line 1 when only the file is known, so
-// that code-scanning UIs still place it). Relative paths are given against
+// that code-scanning UIs still place it; columns in UTF-16 code units,
+// SARIF's default, computed from the file when it can be read). Relative paths are given against
 // %SRCROOT%, the checkout the command ran in.
 func WriteSARIF(w io.Writer, r *Report) error {
 	codes, index := r.usedCodes()
@@ -95,10 +99,13 @@ func WriteSARIF(w io.Writer, r *Report) error {
 		driver.Rules = append(driver.Rules, sr)
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	cols := columns{}
 	for _, f := range r.Findings {
 		res := sarifResult{RuleID: f.Code, RuleIndex: index[f.Code], Level: f.Level, Message: sarifMessage{Text: f.Message}}
 		if f.Pos.File != "" {
-			res.Locations = []sarifLocation{location(f.Pos)}
+			pos := f.Pos
+			pos.Col = cols.utf16(pos)
+			res.Locations = []sarifLocation{location(pos)}
 		}
 		run.Results = append(run.Results, res)
 	}
@@ -137,6 +144,36 @@ func fileURI(path string) (uri, base string) {
 	}
 	slashed = strings.TrimPrefix(slashed, "./")
 	return (&url.URL{Path: slashed}).String(), "%SRCROOT%"
+}
+
+// columns converts sigforge's byte columns into UTF-16 code units, SARIF's
+// default column unit, reading each file once; when a file cannot be read
+// the byte column is kept (they agree on ASCII lines).
+type columns map[string][][]byte
+
+func (c columns) utf16(p source.Pos) int {
+	if p.Line <= 0 || p.Col <= 1 {
+		return p.Col
+	}
+	lines, ok := c[p.File]
+	if !ok {
+		if data, err := os.ReadFile(p.File); err == nil {
+			lines = bytes.Split(data, []byte("\n"))
+		}
+		c[p.File] = lines
+	}
+	if p.Line > len(lines) {
+		return p.Col
+	}
+	line := lines[p.Line-1]
+	if p.Col-1 > len(line) {
+		return p.Col
+	}
+	n := 0
+	for _, r := range string(line[:p.Col-1]) {
+		n += len(utf16.Encode([]rune{r}))
+	}
+	return n + 1
 }
 
 func firstSentence(s string) string {
