@@ -36,7 +36,7 @@ func newGenCorpusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d files, %d events, %d bytes (decompressed), %d planted alerts; manifest %s\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "%d files, %d events, %d bytes (decompressed), %d expected alerts; manifest %s\n",
 				m.Files, m.Events, m.Bytes, len(m.Alerts), filepath.Join(outDir, gencorpus.ManifestName))
 			return nil
 		}),

@@ -6,13 +6,14 @@
 //
 // The background traffic mixes services (EC2, S3, STS, KMS, IAM, Lambda,
 // CloudWatch, and a small share of read-only RDS calls that fire no pack
-// rule). Into it the generator plants scenarios that fire known rules of
-// the RDS pack (a DB instance made public, a snapshot shared outside the
-// organisation, backups disabled, ...), near misses that must not fire
-// (a failed deletion, an automated snapshot), and bursts of denied RDS
-// calls across file boundaries for the correlation rules: one burst over the
-// threshold, one just under. It writes the expected alerts to a manifest,
-// so a test can check that a scan finds exactly them.
+// rule but the informational discovery rule). Into it the generator plants
+// scenarios that fire known rules of the RDS pack (a DB instance made
+// public, a snapshot shared outside the organisation, backups disabled,
+// ...), near misses that must not fire (a failed deletion, an automated
+// snapshot), and bursts across file boundaries for the correlation rules
+// (denied calls, reconnaissance): one over the threshold, others just
+// under. It writes every alert the pack must raise (planted and background)
+// to a manifest, so a test can check that a scan finds exactly them.
 //
 // The same seed and size always give byte-identical files.
 package gencorpus
@@ -164,6 +165,7 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 		gz   []byte
 		raw  int64
 		n    int
+		exp  []Expected
 		err  error
 	}
 	jobs := make(chan int)
@@ -175,8 +177,8 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 		go func() {
 			defer wg.Done()
 			for idx := range jobs {
-				path, gz, raw, n, err := buildFile(opts, idx, plan)
-				results <- result{idx, path, gz, raw, n, err}
+				path, gz, raw, n, exp, err := buildFile(opts, idx, plan)
+				results <- result{idx, path, gz, raw, n, exp, err}
 			}
 		}()
 	}
@@ -192,7 +194,7 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 	}()
 	go func() { wg.Wait(); close(results) }()
 
-	m := &Manifest{Seed: opts.Seed, Size: opts.Size, Start: opts.Start, Alerts: plan.expected}
+	m := &Manifest{Seed: opts.Seed, Size: opts.Size, Start: opts.Start, Alerts: slices.Clone(plan.expected)}
 	pending := map[int]result{}
 	next := 0
 	done := false
@@ -223,6 +225,7 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 				break
 			}
 			m.Files++
+			m.Alerts = append(m.Alerts, cur.exp...)
 			m.Bytes += cur.raw
 			m.Events += int64(cur.n)
 			if m.Bytes >= opts.Size && cur.idx >= lastFile {
@@ -234,6 +237,7 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	slices.SortFunc(m.Alerts, func(a, b Expected) int { return strings.Compare(a.Key(), b.Key()) })
 	m.End = opts.Start.Add(time.Duration((m.Files+len(streams)-1)/len(streams)) * Interval)
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -251,9 +255,9 @@ func fileIndex(start time.Time, s int, t time.Time) int {
 	return k*len(streams) + s
 }
 
-// buildFile generates file idx: its relative path, gzip bytes, raw size and
-// record count.
-func buildFile(opts Options, idx int, plan *plan) (string, []byte, int64, int, error) {
+// buildFile generates file idx: its relative path, gzip bytes, raw size,
+// record count and the alerts its background calls raise.
+func buildFile(opts Options, idx int, plan *plan) (string, []byte, int64, int, []Expected, error) {
 	s := idx % len(streams)
 	k := idx / len(streams)
 	st := streams[s]
@@ -266,10 +270,14 @@ func buildFile(opts Options, idx int, plan *plan) (string, []byte, int64, int, e
 	target := fileTarget(r, opts.Size)
 	var calls []*call
 	size := 0
+	var exp []Expected
 	for size < target {
 		c := backgroundCall(r, g, from)
 		calls = append(calls, c)
 		size += 1100 + len(c.params) + len(c.response)
+		for _, rule := range c.fires {
+			exp = append(exp, Expected{Rule: rule, EventID: c.id})
+		}
 	}
 	for _, p := range plan.events {
 		if p.stream == s && !p.call.t.Before(from) && p.call.t.Before(from.Add(Interval)) {
@@ -296,15 +304,15 @@ func buildFile(opts Options, idx int, plan *plan) (string, []byte, int64, int, e
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	if _, err := zw.Write(raw); err != nil {
-		return "", nil, 0, 0, err
+		return "", nil, 0, 0, nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return "", nil, 0, 0, err
+		return "", nil, 0, 0, nil, err
 	}
 	delivered := from.Add(Interval)
 	name := fmt.Sprintf("%s_CloudTrail_%s_%s_%s.json.gz", st.account, st.region, delivered.Format("20060102T1504Z"), randID(r, "", 16))
 	path := filepath.Join("AWSLogs", st.account, "CloudTrail", st.region, delivered.Format("2006/01/02"), name)
-	return path, gz.Bytes(), int64(len(raw)), len(calls), nil
+	return path, gz.Bytes(), int64(len(raw)), len(calls), exp, nil
 }
 
 func backgroundCall(r *rand.Rand, g *streamGen, from time.Time) *call {
@@ -324,7 +332,7 @@ func backgroundCall(r *rand.Rand, g *streamGen, from time.Time) *call {
 	for i := range background {
 		sc := &background[i]
 		if n < sc.weight {
-			c := &call{t: t, source: sc.source, name: sc.name, who: who, region: g.region, readOnly: sc.readOnly, id: uuid(r)}
+			c := &call{t: t, source: sc.source, name: sc.name, who: who, region: g.region, readOnly: sc.readOnly, id: uuid(r), fires: sc.fires}
 			if sc.params != nil {
 				c.params = sc.params(r, g)
 			}

@@ -33,6 +33,7 @@ type call struct {
 	errorMsg  string
 	readOnly  bool
 	id        string // eventID
+	fires     []string
 }
 
 // jsonStr appends s as a JSON string. Generated text is ASCII; quotes and
@@ -182,6 +183,8 @@ type serviceCall struct {
 	readOnly bool
 	params   func(r *rand.Rand, g *streamGen) string
 	response func(r *rand.Rand, g *streamGen) string
+	// fires lists the pack rules the call fires on its own.
+	fires []string
 }
 
 func bucket(r *rand.Rand) string {
@@ -193,8 +196,9 @@ func dbName(r *rand.Rand) string {
 }
 
 // background is the call mix of the generated archive; RDS is a small
-// share, and only read-only, successful RDS calls appear in it (they fire
-// no pack rule).
+// share of read-only calls (three distinct Describe actions, so that no
+// principal's background traffic reaches the reconnaissance threshold); the
+// Describe calls fire the pack's informational discovery rule.
 var background = []serviceCall{
 	{source: "ec2.amazonaws.com", name: "DescribeInstances", weight: 120, readOnly: true, params: func(r *rand.Rand, g *streamGen) string {
 		return `{"instancesSet":{},"filterSet":{"items":[{"name":"tag:Environment","valueSet":{"items":[{"value":"prod"}]}}]}}`
@@ -251,16 +255,16 @@ var background = []serviceCall{
 	{source: "monitoring.amazonaws.com", name: "GetMetricData", weight: 25, readOnly: true, params: func(r *rand.Rand, g *streamGen) string {
 		return `{"metricDataQueries":[{"id":"m1","metricStat":{"metric":{"namespace":"AWS/RDS","metricName":"CPUUtilization"},"period":60,"stat":"Average"}}],"startTime":"Nov 26, 2026, 10:00:00 AM","endTime":"Nov 26, 2026, 11:00:00 AM"}`
 	}},
-	{source: "rds.amazonaws.com", name: "DescribeDBInstances", weight: 9, readOnly: true, params: func(r *rand.Rand, g *streamGen) string {
+	{source: "rds.amazonaws.com", name: "DescribeDBInstances", weight: 9, readOnly: true, fires: discoveryRules("DescribeDBInstances"), params: func(r *rand.Rand, g *streamGen) string {
 		return `{"dBInstanceIdentifier":"` + dbName(r) + `"}`
 	}},
-	{source: "rds.amazonaws.com", name: "DescribeDBClusters", weight: 4, readOnly: true, params: func(r *rand.Rand, g *streamGen) string {
+	{source: "rds.amazonaws.com", name: "DescribeDBClusters", weight: 4, readOnly: true, fires: discoveryRules("DescribeDBClusters"), params: func(r *rand.Rand, g *streamGen) string {
 		return `{"includeShared":false}`
 	}},
 	{source: "rds.amazonaws.com", name: "ListTagsForResource", weight: 4, readOnly: true, params: func(r *rand.Rand, g *streamGen) string {
 		return `{"resourceName":"arn:aws:rds:` + g.region + `:` + g.account + `:db:` + dbName(r) + `"}`
 	}},
-	{source: "rds.amazonaws.com", name: "DescribeDBSnapshots", weight: 3, readOnly: true, params: func(r *rand.Rand, g *streamGen) string {
+	{source: "rds.amazonaws.com", name: "DescribeDBSnapshots", weight: 3, readOnly: true, fires: discoveryRules("DescribeDBSnapshots"), params: func(r *rand.Rand, g *streamGen) string {
 		return `{"dBInstanceIdentifier":"` + dbName(r) + `","snapshotType":"manual","includeShared":false,"includePublic":false}`
 	}},
 }

@@ -54,10 +54,31 @@ func denied(r *rand.Rand, sp *scenarioCtx, n int, step time.Duration) []planted 
 	var out []planted
 	for i := range n {
 		name := actions[i%len(actions)]
-		p := sp.rds(r, time.Duration(i)*step, name, `{"dBInstanceIdentifier":"orders-prod"}`, "", "aws_rds_api_call_denied")
+		p := sp.rds(r, time.Duration(i)*step, name, `{"dBInstanceIdentifier":"orders-prod"}`, "", discoveryRules(name, "aws_rds_api_call_denied")...)
 		p.c.errorCode = "AccessDenied"
 		p.c.errorMsg = "User: " + sp.attacker.arn + " is not authorized to perform: rds:" + name + " on resource: arn:aws:rds:" + sp.g.region + ":" + sp.g.account + ":db:orders-prod because no identity-based policy allows the rds:" + name + " action"
 		out = append(out, p)
+	}
+	return out
+}
+
+// discoveryRules adds the pack's informational discovery rule, which every
+// RDS Describe* call fires (denied or not).
+func discoveryRules(name string, fires ...string) []string {
+	if strings.HasPrefix(name, "Describe") || strings.HasPrefix(name, "Download") && strings.Contains(name, "DBLogFile") {
+		fires = append(fires, "aws_rds_discovery_call")
+	}
+	return fires
+}
+
+// recon returns calls to n distinct RDS discovery actions by the attacker.
+func recon(r *rand.Rand, sp *scenarioCtx, n int, step time.Duration) []planted {
+	actions := []string{"DescribeDBInstances", "DescribeDBClusters", "DescribeDBSnapshots", "DescribeDBClusterSnapshots",
+		"DescribeDBParameterGroups", "DescribeDBSubnetGroups", "DescribeDBSecurityGroups", "DescribeDBLogFiles", "DownloadDBLogFilePortion"}
+	var out []planted
+	for i := range n {
+		name := actions[i%len(actions)]
+		out = append(out, sp.rds(r, time.Duration(i)*step, name, `{"dBInstanceIdentifier":"orders-prod"}`, "", discoveryRules(name)...))
 	}
 	return out
 }
@@ -151,6 +172,12 @@ var scenarios = []scenario{
 	}},
 	{name: "denied calls spread out (near miss)", build: func(r *rand.Rand, sp *scenarioCtx) []planted {
 		return denied(r, sp, 10, 2*time.Minute)
+	}},
+	{name: "reconnaissance: nine discovery actions", burst: "aws_rds_reconnaissance", build: func(r *rand.Rand, sp *scenarioCtx) []planted {
+		return recon(r, sp, 9, 25*time.Second)
+	}},
+	{name: "seven discovery actions (near miss)", build: func(r *rand.Rand, sp *scenarioCtx) []planted {
+		return recon(r, sp, 7, 40*time.Second)
 	}},
 }
 

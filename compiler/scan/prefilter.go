@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -40,6 +41,7 @@ type prefilter struct {
 // check is one necessary condition on one field, shared by rules.
 type check struct {
 	field int
+	expr  ir.Expr
 	eval  *eval.Evaluator
 	rules bitset
 	text  string
@@ -75,7 +77,7 @@ func newPrefilter(rules []*ir.Rule) (*prefilter, error) {
 				if err != nil {
 					return nil, err
 				}
-				c = &check{field: fieldIdx[f], eval: ev, rules: newBitset(len(rules)), text: ir.Format(e)}
+				c = &check{field: fieldIdx[f], expr: e, eval: ev, rules: newBitset(len(rules)), text: ir.Format(e)}
 				byText[text] = c
 				order = append(order, text)
 			}
@@ -85,9 +87,25 @@ func newPrefilter(rules []*ir.Rule) (*prefilter, error) {
 	for _, text := range order {
 		p.checks = append(p.checks, *byText[text])
 	}
-	// Most-eliminating first; ties keep rule order.
-	slices.SortStableFunc(p.checks, func(a, b check) int { return b.rules.count() - a.rules.count() })
+	// Value conditions before null/exists ones (most records lack errorCode,
+	// so "errorCode null" rarely eliminates anything), then the checks
+	// shared by most rules first; ties keep rule order.
+	slices.SortStableFunc(p.checks, func(a, b check) int {
+		return cmp.Or(cmp.Compare(presenceOnly(a.expr), presenceOnly(b.expr)), b.rules.count()-a.rules.count())
+	})
 	return p, nil
+}
+
+// presenceOnly is 1 for a condition made only of null / exists tests.
+func presenceOnly(e ir.Expr) int {
+	only := 1
+	ir.Walk(e, func(x ir.Expr) bool {
+		if m, ok := x.(*ir.Match); ok && m.Op != ir.OpNull && m.Op != ir.OpExists {
+			only = 0
+		}
+		return true
+	})
+	return only
 }
 
 // values caches, for one record, the one-key events the checks run on,

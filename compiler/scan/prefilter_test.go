@@ -169,8 +169,8 @@ func TestPrefilterDropsOtherServices(t *testing.T) {
 	cand := newBitset(len(rules))
 	for raw, want := range map[string]bool{
 		`{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}`:                                       false,
-		`{"eventSource":"rds.amazonaws.com","eventName":"DescribeDBInstances"}`:                            false,
-		`{"eventSource":"rds.amazonaws.com","eventName":"DescribeDBInstances","errorCode":"AccessDenied"}`: true,
+		`{"eventSource":"rds.amazonaws.com","eventName":"ListTagsForResource"}`:                            false,
+		`{"eventSource":"rds.amazonaws.com","eventName":"ListTagsForResource","errorCode":"AccessDenied"}`: true,
 		`{"eventSource":"rds.amazonaws.com","eventName":"StopDBCluster","errorCode":"Throttling"}`:         false,
 		`{"eventSource":"RDS.amazonaws.com","eventName":"StopDBCluster"}`:                                  true,
 		`{"eventName":"StopDBCluster"}`:                                                                    false,
