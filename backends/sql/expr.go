@@ -290,6 +290,9 @@ func (c *compiler) match(m *ir.Match) (string, error) {
 		// Exact case-insensitive (or cased) strings fold into one IN list.
 		preds = foldIn(m, preds)
 		return "COALESCE(" + a.test(func(x string) string {
+			if len(preds) == 1 {
+				return preds[0](x)
+			}
 			var parts []string
 			for _, p := range preds {
 				parts = append(parts, paren(p(x)))

@@ -132,11 +132,11 @@ func (b *Backend) Query(r *ir.Rule, rng Range) (string, error) {
 		text, err = b.correlation(r, rng)
 	} else {
 		var cond string
-		cond, err = b.condition(r)
+		cond, err = b.whereClause(r)
 		if err == nil {
-			where := append([]string{paren(cond)}, timeFilter(b.dialect, rng.Since, rng.Until)...)
-			if len(where) == 1 {
-				where[0] = cond
+			where := append([]string{cond}, timeFilter(b.dialect, rng.Since, rng.Until)...)
+			if len(where) > 1 && !strings.Contains(cond, "\n  AND ") {
+				where[0] = paren(cond)
 			}
 			text = "SELECT *\nFROM " + b.dialect.table() + "\nWHERE " + strings.Join(where, "\n  AND ")
 		}
@@ -145,6 +145,28 @@ func (b *Backend) Query(r *ir.Rule, rng Range) (string, error) {
 		return "", b.unsupported(r, err)
 	}
 	return text, nil
+}
+
+// whereClause renders a detection condition with one top-level AND term
+// per line, so that compiled rules diff cleanly.
+func (b *Backend) whereClause(r *ir.Rule) (string, error) {
+	and, ok := r.Detection.(*ir.And)
+	if !ok {
+		return b.condition(r)
+	}
+	if _, err := b.condition(r); err != nil {
+		return "", err
+	}
+	c := &compiler{d: b.dialect, rule: r}
+	var terms []string
+	for _, a := range and.Args {
+		s, err := c.expr(a)
+		if err != nil {
+			return "", err
+		}
+		terms = append(terms, paren(s))
+	}
+	return strings.Join(terms, "\n  AND "), nil
 }
 
 func (b *Backend) condition(r *ir.Rule) (string, error) {
