@@ -67,6 +67,11 @@ type Scanner struct {
 	timeKey  int
 	hitIndex map[*ir.Rule]int // rule → index in rules
 	keys4    map[*ir.Rule]string
+	// keep are the paths correlations read from a collected event (all
+	// fields when keepAll): the rest of the event is dropped before it is
+	// held until the end of the scan.
+	keep    []string
+	keepAll bool
 }
 
 // AppliesToCloudTrail reports whether a rule reads CloudTrail records: a
@@ -134,6 +139,9 @@ func New(rules []*ir.Rule) (*Scanner, error) {
 			s.detRules = append(s.detRules, b)
 		}
 	}
+	for _, c := range s.corrs {
+		s.addKeep(c.Rule())
+	}
 	s.corrBase = newBitset(len(s.detRules))
 	for i, r := range s.detRules {
 		if slices.Contains(bases, r) {
@@ -148,6 +156,57 @@ func New(rules []*ir.Rule) (*Scanner, error) {
 	s.keys = append(slices.Clone(s.pf.fields), "eventTime")
 	s.timeKey = len(s.keys) - 1
 	return s, nil
+}
+
+// addKeep records the paths a correlation (and what it references) reads:
+// its referenced rules' detection fields, group-by and value fields, and its
+// alert fields.
+func (s *Scanner) addKeep(r *ir.Rule) {
+	c := r.Correlation
+	s.keep = append(s.keep, r.Meta.AlertFields...)
+	for _, ref := range c.Rules {
+		for _, g := range c.GroupBy {
+			s.keep = append(s.keep, c.FieldFor(g, ref))
+		}
+		if c.Condition.Field != "" {
+			s.keep = append(s.keep, c.FieldFor(c.Condition.Field, ref))
+		}
+		if ref.IsCorrelation() {
+			s.addKeep(ref)
+			continue
+		}
+		for _, m := range ir.Matches(ref.Detection) {
+			if m.IsKeyword() {
+				s.keepAll = true
+			}
+			s.keep = append(s.keep, m.Field)
+			if m.Op == ir.OpFieldRef {
+				for _, v := range m.Values {
+					s.keep = append(s.keep, v.Text())
+				}
+			}
+		}
+	}
+}
+
+// prune keeps the top-level keys through which a kept path can be reached
+// (the key itself or a dotted prefix of it, as event.Lookup resolves
+// paths), so the correlations see exactly what they would in the full
+// event.
+func (s *Scanner) prune(fields map[string]any) map[string]any {
+	if s.keepAll {
+		return fields
+	}
+	out := make(map[string]any, 8)
+	for k, v := range fields {
+		for _, p := range s.keep {
+			if p == k || (len(p) > len(k) && p[len(k)] == '.' && p[:len(k)] == k) {
+				out[k] = v
+				break
+			}
+		}
+	}
+	return out
 }
 
 // appendBases adds the detection rules a correlation references, through
@@ -497,6 +556,7 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 			fr.alerts = append(fr.alerts, &Alert{Rule: r, Key: s.Key(r), Time: ev.Time, Origin: origin, Fields: alertFields(r, []map[string]any{fields}), Event: compact})
 		}
 		if collect {
+			ev.Fields = s.prune(fields)
 			fr.collected = append(fr.collected, ev)
 		}
 	}
