@@ -153,6 +153,11 @@ var arrayPaths = []string{
 	"responseElements.dBClusterSnapshotAttributesResult.dBClusterSnapshotAttributes",
 	"responseElements.vpcSecurityGroups",
 	"resources",
+	// EC2 security-group calls wrap every list in {"items": [...]}.
+	"requestParameters.ipPermissions.items",
+	"requestParameters.ipPermissions.items.ipRanges.items",
+	"requestParameters.ipPermissions.items.ipv6Ranges.items",
+	"responseElements.securityGroupRuleSet.items",
 }
 
 // intDomains are numeric request parameters whose values form a small set,
