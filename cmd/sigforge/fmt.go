@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -9,15 +10,16 @@ import (
 )
 
 func newFmtCmd() *cobra.Command {
-	var check bool
+	var check, diff bool
 	cmd := &cobra.Command{
-		Use:   "fmt [--check] PATH...",
+		Use:   "fmt [--check] [--diff] PATH...",
 		Short: "Rewrite rule files in the canonical layout (field order, 4-space indentation), keeping comments",
 		Long: "fmt rewrites rule files and folders (recursively; hidden files such as .sigforge.yml are\n" +
 			"skipped) in the canonical layout: top-level keys in the Sigma specification's order, then\n" +
 			"the pack's attributes, 4-space indentation, condition last. Comments and scalar styles\n" +
 			"are kept and the rules mean the same. It prints the files it changed. With --check it\n" +
-			"writes nothing, lists the files that are not canonical and exits 1 if there are any.",
+			"writes nothing, lists the files that are not canonical and exits 1 if there are any.\n" +
+			"With --diff it writes nothing and prints what it would change as a unified diff.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: command(func(cmd *cobra.Command, paths []string) error {
 			files, err := format.Files(paths)
@@ -28,7 +30,7 @@ func newFmtCmd() *cobra.Command {
 			problems, changed := 0, 0
 			for _, f := range files {
 				res, err := format.File(f)
-				if err == nil && res.Changed && !check {
+				if err == nil && res.Changed && !check && !diff {
 					err = res.Write()
 				}
 				if err != nil {
@@ -38,7 +40,15 @@ func newFmtCmd() *cobra.Command {
 				}
 				if res.Changed {
 					changed++
-					fmt.Fprintln(out, f)
+					if diff {
+						data, err := os.ReadFile(f)
+						if err != nil {
+							return err
+						}
+						fmt.Fprint(out, format.Diff(f, data, res.Formatted))
+					} else {
+						fmt.Fprintln(out, f)
+					}
 				}
 			}
 			if problems > 0 || (check && changed > 0) {
@@ -51,5 +61,6 @@ func newFmtCmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; list files that are not canonical and exit 1 if any")
+	cmd.Flags().BoolVar(&diff, "diff", false, "write nothing; print the changes as a unified diff")
 	return cmd
 }
