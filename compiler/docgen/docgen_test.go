@@ -1,6 +1,7 @@
 package docgen
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -9,6 +10,9 @@ import (
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/backends/all"
+	"github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/compiler/coverage"
 	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/validate"
@@ -49,6 +53,16 @@ func TestDocsAreCurrent(t *testing.T) {
 	golden.Check(t, "../../docs/field-mapping.md", []byte(page))
 
 	golden.Check(t, "../../docs/problem-codes.md", []byte(CodesPage()))
+
+	cfg, err := config.Find("../../rules")
+	require.NoError(t, err)
+	set, ds := compiler.Load([]string{"../../rules"}, compiler.Options{Config: cfg})
+	require.Empty(t, ds.Errors())
+	withCfg, err := all.Targets(cfg)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, coverage.Compute(set.Rules, withCfg).WriteMarkdown(&buf))
+	golden.Check(t, "../../docs/coverage.md", append([]byte(generated), buf.Bytes()...))
 }
 
 func TestMatrixSigmaExpressesEverything(t *testing.T) {
