@@ -23,16 +23,51 @@ const (
 // exactly when the evaluator would raise an alert before any window is
 // cleared (the first alert of every group; see docs/sql.md for later ones).
 func (b *Backend) correlation(r *ir.Rule, rng Range) (string, error) {
+	hits, windows, order, err := b.correlationParts(r, rng)
+	if err != nil {
+		return "", err
+	}
+	return "WITH hits AS (\n" + hits + "\n)\n" + windows + "\nORDER BY " + order, nil
+}
+
+// CorrelationHits returns, for a correlation rule, a query for the hits
+// (rule_no, ev, t, g1..gN, v; ordered by t, ev, rule_no) of the groups in
+// which the correlation query finds a window. Hunt replays them through the
+// native evaluator, which clears a group's window after each alert, so its
+// alerts are the evaluator's exactly while the engine does the filtering
+// and finds the groups.
+func (b *Backend) CorrelationHits(r *ir.Rule, rng Range) (string, error) {
+	if !r.IsCorrelation() {
+		return "", fmt.Errorf("%s is not a correlation rule", r.Title)
+	}
+	hits, windows, _, err := b.correlationParts(r, rng)
+	if err != nil {
+		return "", b.unsupported(r, err)
+	}
+	var on []string
+	for j, g := range r.Correlation.GroupBy {
+		on = append(on, fmt.Sprintf("w.%s = hits.g%d", ident(g), j+1))
+	}
+	exists := "SELECT 1 FROM windows w"
+	if len(on) > 0 {
+		exists += " WHERE " + strings.Join(on, " AND ")
+	}
+	return "WITH hits AS (\n" + hits + "\n),\nwindows AS (\n" + windows + "\n)\nSELECT hits.*\nFROM hits\nWHERE EXISTS (" + exists + ")\nORDER BY hits.t, hits.ev, hits.rule_no", nil
+}
+
+// correlationParts returns the hits CTE's body, the windows SELECT and its
+// ORDER BY list.
+func (b *Backend) correlationParts(r *ir.Rule, rng Range) (hitsSQL, windows, order string, err error) {
 	corr := r.Correlation
 	d := b.dialect
 	var hits []string
 	for i, ref := range corr.Rules {
 		if ref.IsCorrelation() {
-			return "", refused("chained correlation", "%s references the correlation %q; the SQL targets compile correlations of detection rules only", r.Title, ref.Title)
+			return "", "", "", refused("chained correlation", "%s references the correlation %q; the SQL targets compile correlations of detection rules only", r.Title, ref.Title)
 		}
 		cond, err := b.condition(ref)
 		if err != nil {
-			return "", err
+			return "", "", "", err
 		}
 		c := &compiler{d: d, rule: ref}
 		sel := []string{fmt.Sprintf("%d AS rule_no", i+1), d.eventKey() + " AS ev", d.epochMillis() + " AS t"}
@@ -40,10 +75,10 @@ func (b *Backend) correlation(r *ir.Rule, rng Range) (string, error) {
 		for j, g := range corr.GroupBy {
 			a, err := c.field(nil, corr.FieldFor(g, ref))
 			if err != nil {
-				return "", err
+				return "", "", "", err
 			}
 			if a.inArray {
-				return "", refused("group-by "+g, "grouping by a field inside an array of objects is not supported")
+				return "", "", "", refused("group-by "+g, "grouping by a field inside an array of objects is not supported")
 			}
 			sel = append(sel, fmt.Sprintf("%s AS g%d", a.scalar, j+1))
 			where = append(where, fmt.Sprintf("%s IS NOT NULL", a.scalar))
@@ -51,18 +86,18 @@ func (b *Backend) correlation(r *ir.Rule, rng Range) (string, error) {
 		if f := corr.Condition.Field; f != "" {
 			a, err := c.field(nil, corr.FieldFor(f, ref))
 			if err != nil {
-				return "", err
+				return "", "", "", err
 			}
 			if a.inArray {
-				return "", refused("field "+f, "aggregating a field inside an array of objects is not supported")
+				return "", "", "", refused("field "+f, "aggregating a field inside an array of objects is not supported")
 			}
 			sel = append(sel, a.scalar+" AS v")
 		}
 		where = append(where, timeFilter(d, rng.Since, rng.Until)...)
 		hits = append(hits, "  SELECT "+strings.Join(sel, ", ")+"\n  FROM "+d.table()+"\n  WHERE "+strings.Join(where, "\n    AND "))
 	}
+	hitsSQL = strings.Join(hits, "\n  UNION ALL\n")
 	var q strings.Builder
-	q.WriteString("WITH hits AS (\n" + strings.Join(hits, "\n  UNION ALL\n") + "\n)\n")
 	span := corr.Timespan.Milliseconds()
 	var groupCols []string
 	for j, g := range corr.GroupBy {
@@ -90,8 +125,8 @@ func (b *Backend) correlation(r *ir.Rule, rng Range) (string, error) {
 		if span > 0 {
 			where = append(where, fmt.Sprintf("%s.t - h1.t <= %d", last, span))
 		}
-		q.WriteString("\nWHERE " + strings.Join(where, " AND ") + "\nORDER BY " + ColWindowEnd)
-		return q.String(), nil
+		q.WriteString("\nWHERE " + strings.Join(where, " AND "))
+		return hitsSQL, q.String(), ColWindowEnd, nil
 	}
 	var agg string
 	switch corr.Type {
@@ -106,11 +141,11 @@ func (b *Backend) correlation(r *ir.Rule, rng Range) (string, error) {
 	case ir.Temporal:
 		agg = "count(DISTINCT w.rule_no)"
 	default:
-		return "", refused("correlation "+string(corr.Type), "not supported by the SQL targets")
+		return "", "", "", refused("correlation "+string(corr.Type), "not supported by the SQL targets")
 	}
 	having, err := threshold(agg, corr)
 	if err != nil {
-		return "", err
+		return "", "", "", err
 	}
 	on := []string{"w.t <= h.t", "(w.t < h.t OR w.ev <= h.ev)"}
 	if span > 0 {
@@ -123,8 +158,8 @@ func (b *Backend) correlation(r *ir.Rule, rng Range) (string, error) {
 	}
 	cols := append(groupCols, "min(w.t) AS "+ColWindowStart, "h.t AS "+ColWindowEnd, agg+" AS "+ColValue)
 	q.WriteString("SELECT " + strings.Join(cols, ", ") + "\nFROM hits h\nJOIN hits w ON " + strings.Join(on, " AND ") +
-		"\nGROUP BY " + strings.Join(group, ", ") + "\nHAVING " + having + "\nORDER BY " + ColWindowEnd + ", h.ev")
-	return q.String(), nil
+		"\nGROUP BY " + strings.Join(group, ", ") + "\nHAVING " + having)
+	return hitsSQL, q.String(), ColWindowEnd + ", h.ev", nil
 }
 
 // threshold renders the correlation condition on the aggregate: every

@@ -63,9 +63,10 @@ type QueryStats struct {
 
 // Athena runs the plan's queries (a plan of the athena dialect) on Athena,
 // one query per rule: it starts the query, polls until it ends, pages the
-// results, and calls sink for every alert. A correlation alert's fields
-// come from its group values only (reading the window's events would be
-// another scan of the table).
+// results, and calls sink for every alert. A correlation query returns the
+// hits of its alerting groups, replayed through the native evaluator
+// (Replay); its alert's fields come from its group values only (reading
+// the window's events would be another scan of the table).
 func Athena(ctx context.Context, api AthenaAPI, p *Plan, opts AthenaOptions, sink func(*scan.Alert) error) (*scan.Result, error) {
 	if p.backend.Dialect().Name() != "athena" {
 		return nil, fmt.Errorf("hunt: Athena needs a plan of the athena dialect, not %s", p.backend.Dialect().Name())
@@ -234,7 +235,7 @@ func isHeader(row types.Row, names []string) bool {
 // athenaAlerts turns result rows into alerts.
 func athenaAlerts(r *ir.Rule, rows []map[string]any) ([]*scan.Alert, error) {
 	if r.IsCorrelation() {
-		windows, err := Windows(r, rows)
+		windows, err := Replay(r, rows)
 		if err != nil {
 			return nil, err
 		}

@@ -108,11 +108,22 @@ func TestAthenaHunt(t *testing.T) {
 	f := &fakeAthena{polls: map[string]int{}, rows: func(q string) ([]string, [][]*string) {
 		switch {
 		case strings.Contains(q, "WITH hits AS") && strings.Contains(q, "HAVING count(DISTINCT w.ev) >= 10"):
-			return []string{"userIdentity.arn", sqlb.ColWindowStart, sqlb.ColWindowEnd, sqlb.ColValue}, [][]*string{
-				{aws.String("arn:aws:iam::1:user/a"), aws.String("1790000000000"), aws.String("1790000300000"), aws.String("10")},
-				{aws.String("arn:aws:iam::1:user/a"), aws.String("1790000000000"), aws.String("1790000310000"), aws.String("11")},
-				{aws.String("arn:aws:iam::1:user/a"), aws.String("1790009000000"), aws.String("1790009300000"), aws.String("10")},
+			// The hits of one principal: ten within 90 s (an alert), an
+			// eleventh (its window was cleared: no alert), then ten more
+			// three hours later (a second alert).
+			names := []string{"rule_no", "ev", "t", "g1"}
+			var rows [][]*string
+			t0 := int64(1790000000000)
+			add := func(i int, ms int64) {
+				rows = append(rows, []*string{aws.String("1"), aws.String(fmt.Sprintf("e%02d", i)), aws.String(fmt.Sprint(ms)), aws.String("arn:aws:iam::1:user/a")})
 			}
+			for i := range 11 {
+				add(i, t0+int64(i)*10000)
+			}
+			for i := range 10 {
+				add(20+i, t0+3*3600000+int64(i)*10000)
+			}
+			return names, rows
 		case strings.Contains(q, "'stopdbinstance'"):
 			var names []string
 			for _, c := range sqlb.AthenaRecordColumns() {
@@ -148,7 +159,7 @@ func TestAthenaHunt(t *testing.T) {
 		assert.Contains(t, q, `"timestamp" >= '2026/10/01'`, "--since bounds the partitions read")
 	}
 	assert.Equal(t, 1, strings.Count(out.String(), `"key":"aws_rds_db_instance_stopped"`), "one detection alert")
-	assert.Equal(t, 2, strings.Count(out.String(), `"key":"aws_rds_api_calls_denied_burst"`), "two correlation bursts (the second window of the first burst is dropped)")
+	assert.Equal(t, 2, strings.Count(out.String(), `"key":"aws_rds_api_calls_denied_burst"`), "two correlation alerts: the eleventh hit follows a cleared window")
 	assert.Equal(t, res.Alerts, len(strings.Split(strings.TrimSpace(out.String()), "\n")))
 	assert.Contains(t, out.String(), `"origin":"athena:e-1"`)
 	assert.Contains(t, out.String(), `"dBInstanceIdentifier":"orders"`)

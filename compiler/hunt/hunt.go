@@ -11,11 +11,12 @@
 // the cloudtrail view. Detection alerts come out in file and record order
 // (as scan's), then correlation alerts by rule and window end.
 //
-// Correlation queries return every window that meets the condition; the
-// native evaluator clears a group's window after an alert. Hunt keeps a
-// window only when it starts after the group's previous alert ended, which
-// gives the evaluator's alerts whenever a burst does not reach the
-// threshold twice within one timespan (docs/sql.md).
+// A correlation runs as backends/sql's CorrelationHits query: the engine
+// matches the referenced rules, evaluates the sliding windows and returns
+// the hits of the groups that have a window meeting the condition; hunt
+// replays those hits through the native evaluator (compiler/eval), which
+// clears a group's window after each alert, so correlation alerts are the
+// evaluator's (and scan's) exactly.
 package hunt
 
 import (
@@ -27,6 +28,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +83,14 @@ func NewPlan(b *sqlb.Backend, rules []*ir.Rule, opts Options) (*Plan, error) {
 			p.Skipped = append(p.Skipped, r)
 			continue
 		}
-		q, err := b.Query(r, sqlb.Range{Since: opts.Since, Until: opts.Until})
+		rng := sqlb.Range{Since: opts.Since, Until: opts.Until}
+		var q string
+		var err error
+		if r.IsCorrelation() {
+			q, err = b.CorrelationHits(r, rng)
+		} else {
+			q, err = b.Query(r, rng)
+		}
 		var u *backends.Unsupported
 		switch {
 		case errors.As(err, &u):
@@ -267,7 +276,7 @@ func correlationAlerts(eng *duckdb.Engine, p *Plan, r *ir.Rule, query string, op
 	if err != nil {
 		return nil, fmt.Errorf("%s: duckdb: %w", r.Pos, err)
 	}
-	windows, err := Windows(r, rows)
+	windows, err := Replay(r, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -282,34 +291,65 @@ func correlationAlerts(eng *duckdb.Engine, p *Plan, r *ir.Rule, query string, op
 	return out, nil
 }
 
-// Windows turns a correlation query's rows (ordered by window end) into
-// the alerts the native evaluator raises: per group, a window counts only
-// when it starts after the group's previous alert ended.
-func Windows(r *ir.Rule, rows []map[string]any) ([]eval.Alert, error) {
-	last := map[string]time.Time{}
-	var out []eval.Alert
+// Replay runs the hits of a correlation (the rows of a CorrelationHits
+// query: rule_no, ev, t, g1..gN, v, in order) through the native evaluator
+// and returns its alerts. Each event becomes a record holding the numbers
+// of the rules it matched, its group-by values and its value field, and
+// the referenced rules become tests of those numbers.
+func Replay(r *ir.Rule, rows []map[string]any) ([]eval.Alert, error) {
+	corr := r.Correlation
+	const ruleKey = "__sigforge_rule"
+	synth := *corr
+	synth.Aliases = nil
+	synth.Rules = nil
+	for i, ref := range corr.Rules {
+		synth.Rules = append(synth.Rules, &ir.Rule{ID: ref.ID, Name: ref.Name, Title: ref.Title, Logsource: ref.Logsource,
+			Detection: &ir.Match{Pos: ref.Pos, Field: ruleKey, Cased: true, Values: []ir.Value{ir.Str(strconv.Itoa(i + 1))}}})
+	}
+	rule := *r
+	rule.Correlation = &synth
+	c, err := eval.CompileCorrelation(&rule)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Pos, err)
+	}
+	var events []event.Event
+	var lastKey string
 	for _, row := range rows {
-		a := eval.Alert{Rule: r}
+		t, ok := millis(row["t"])
+		if !ok {
+			t = time.Time{}
+		}
+		fields := map[string]any{}
 		var key strings.Builder
-		for _, g := range r.Correlation.GroupBy {
-			v := fmt.Sprint(row[g])
-			a.Group = append(a.Group, eval.GroupValue{Field: g, Value: v})
-			key.WriteString(v + "\x00")
+		fmt.Fprintf(&key, "%v\x00%d", row["ev"], t.UnixMilli())
+		for j, g := range corr.GroupBy {
+			v := row[fmt.Sprintf("g%d", j+1)]
+			if v == nil {
+				continue
+			}
+			fields[g] = fmt.Sprint(v)
+			key.WriteString("\x00" + fmt.Sprint(v))
 		}
-		s, ok1 := millis(row[sqlb.ColWindowStart])
-		e, ok2 := millis(row[sqlb.ColWindowEnd])
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("%s: correlation row without window times: %v", r.Pos, row)
+		if f := corr.Condition.Field; f != "" && row["v"] != nil {
+			fields[f] = fmt.Sprint(row["v"])
 		}
-		a.Start, a.End = s, e
-		a.Value = number(row[sqlb.ColValue])
-		if prev, seen := last[key.String()]; seen && !a.Start.After(prev) {
+		rn := fmt.Sprint(row["rule_no"])
+		// An event matched by several rules is one event with several
+		// rule numbers (event_count counts it once).
+		if n := len(events); n > 0 && key.String() == lastKey {
+			prev := events[n-1].Fields
+			prev[ruleKey] = append(prev[ruleKey].([]any), rn)
 			continue
 		}
-		last[key.String()] = a.End
-		out = append(out, a)
+		fields[ruleKey] = []any{rn}
+		events = append(events, event.Event{Fields: fields, Time: t, Origin: fmt.Sprint(row["ev"])})
+		lastKey = key.String()
 	}
-	return out, nil
+	alerts := c.Run(events)
+	for i := range alerts {
+		alerts[i].Rule = r
+	}
+	return alerts, nil
 }
 
 func millis(v any) (time.Time, bool) {

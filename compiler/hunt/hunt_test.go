@@ -3,6 +3,7 @@ package hunt_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,4 +117,24 @@ func TestHuntReportsBadFiles(t *testing.T) {
 	assert.Equal(t, sr.Problems, hr.Problems)
 	assert.Equal(t, 2, hr.BadFiles)
 	assert.Equal(t, 2, hr.Alerts, "the two good NDJSON lines alert")
+}
+
+// TestHuntLongBurst: a burst that reaches the threshold twice within one
+// timespan raises two alerts, as the evaluator (and scan) raise them: the
+// window is cleared after each alert.
+func TestHuntLongBurst(t *testing.T) {
+	rules, cfg := packRules(t)
+	dir := t.TempDir()
+	var b strings.Builder
+	start := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 25 {
+		fmt.Fprintf(&b, `{"eventTime":%q,"eventSource":"rds.amazonaws.com","eventName":"DescribeDBInstances","errorCode":"AccessDenied","eventID":"e%d","userIdentity":{"arn":"arn:aws:iam::111122223333:user/mallory"},"sourceIPAddress":"203.0.113.9"}`+"\n",
+			start.Add(time.Duration(i)*2*time.Second).Format(time.RFC3339), i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "burst.ndjson"), []byte(b.String()), 0o644))
+	scanOut, huntOut, sr, hr, _ := run(t, rules, cfg, []string{dir}, time.Time{}, time.Time{})
+	assert.Equal(t, scanOut, huntOut)
+	assert.Equal(t, 2, strings.Count(huntOut, `"key":"aws_rds_api_calls_denied_burst"`), "25 denied calls in 50 s: alerts at the 10th and the 20th")
+	assert.Equal(t, 25, strings.Count(huntOut, `"key":"aws_rds_api_call_denied"`))
+	assert.Equal(t, sr.Alerts, hr.Alerts)
 }
