@@ -34,7 +34,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		return &exitError{code: 2, err: err}
 	})
 	root.AddCommand(newValidateCmd(), newTestCmd(), newCompileCmd(), newPushCmd(), newPullCmd(), newExportCmd(), newBacktestCmd(), newScanCmd(), newGenCorpusCmd())
-	root.AddCommand(newFmtCmd(), newNewCmd(), newCoverageCmd())
+	root.AddCommand(newFmtCmd(), newNewCmd(), newCoverageCmd(), newMutateCmd())
 	root.AddCommand(newHuntCmd())
 	registerCompletions(root)
 	return root

@@ -10,7 +10,9 @@
 //     by the smallest change to its field — the risky parameter set to a
 //     harmless value, the field removed, an errorCode set where the rule
 //     wants none, a negated filter's value (e.g. a trusted account) put in.
-//     The mutant is kept only when it changes that condition and no other.
+//     The mutant is kept only when the conditions on other fields keep
+//     their values and the native evaluator goes quiet (a change that lets
+//     another branch of the rule fire is no near miss).
 //   - failed-call: errorCode and errorMessage added to a successful
 //     CloudTrail write call (readOnly false; AccessDenied): the change did
 //     not happen. Read calls are left alone: a denied Describe is still
@@ -159,6 +161,10 @@ func Run(r *ir.Rule, dir string, opts Options) (*Report, error) {
 			add(m)
 		}
 	}
+	prepared := make([]prepared, len(opts.Targets))
+	for i, t := range opts.Targets {
+		prepared[i] = prepare(t, r)
+	}
 	counts := map[string]int{}
 	for i := range rep.Mutants {
 		m := &rep.Mutants[i]
@@ -167,11 +173,11 @@ func Run(r *ir.Rule, dir string, opts Options) (*Report, error) {
 		m.Name = fmt.Sprintf("%s_%d", base, counts[base])
 		m.Native = native(m.Events)
 		m.Survives = m.Native
-		for _, t := range opts.Targets {
-			v := runTarget(t, r, m.Events)
+		for _, p := range prepared {
+			v := p.run(m.Events)
 			m.Targets = append(m.Targets, v)
 			if !v.Skipped && (v.Error != "" || v.Fires != m.Native) {
-				m.Disagree = append(m.Disagree, t.Name())
+				m.Disagree = append(m.Disagree, v.Target)
 			}
 		}
 	}
@@ -209,29 +215,43 @@ func sorted(evs []event.Event) []event.Event {
 	return out
 }
 
-func runTarget(t backends.Backend, r *ir.Rule, evs []event.Event) Verdict {
-	v := Verdict{Target: t.Name()}
+// prepared is a target's compiled and loaded rule (or why it has none).
+type prepared struct {
+	name    string
+	q       backends.Query
+	skipped bool
+	err     string
+}
+
+func prepare(t backends.Backend, r *ir.Rule) prepared {
+	p := prepared{name: t.Name()}
 	out, err := t.Compile(r)
 	if err != nil {
 		var un *backends.Unsupported
 		if errors.As(err, &un) {
-			v.Skipped = true
-			return v
+			p.skipped = true
+		} else {
+			p.err = "compile: " + err.Error()
 		}
-		v.Error = "compile: " + err.Error()
-		return v
+		return p
 	}
 	ex, ok := t.(backends.Executor)
 	if !ok {
-		v.Skipped = true
+		p.skipped = true
+		return p
+	}
+	if p.q, err = ex.Prepare(out); err != nil {
+		p.err = "prepare: " + err.Error()
+	}
+	return p
+}
+
+func (p prepared) run(evs []event.Event) Verdict {
+	v := Verdict{Target: p.name, Skipped: p.skipped, Error: p.err}
+	if p.q == nil {
 		return v
 	}
-	q, err := ex.Prepare(out)
-	if err != nil {
-		v.Error = "prepare: " + err.Error()
-		return v
-	}
-	fires, err := q.Fires(sorted(evs))
+	fires, err := p.q.Fires(sorted(evs))
 	if err != nil {
 		v.Error = err.Error()
 	}
@@ -319,6 +339,10 @@ func flip(r *ir.Rule, c condcov.Condition, ev event.Event) (Mutant, bool, error)
 	if holds == c.Negated {
 		return Mutant{}, false, nil // already in the state that stops the rule
 	}
+	whole, err := eval.Compile(r)
+	if err != nil {
+		return Mutant{}, false, err
+	}
 	others := condcov.Conditions(r.Detection)
 	before := make([]bool, len(others))
 	singles := make([]*eval.Evaluator, len(others))
@@ -332,14 +356,16 @@ func flip(r *ir.Rule, c condcov.Condition, ev event.Event) (Mutant, bool, error)
 		if single.MatchFields(cand.fields) == holds {
 			continue
 		}
+		// Conditions on other fields keep their values; conditions on the
+		// same field may change with it, but the rule must go quiet.
 		clean := true
 		for i, o := range others {
-			if o.Match != c.Match && singles[i].MatchFields(cand.fields) != before[i] {
+			if o.Match.Field != c.Match.Field && singles[i].MatchFields(cand.fields) != before[i] {
 				clean = false
 				break
 			}
 		}
-		if !clean {
+		if !clean || whole.MatchFields(cand.fields) {
 			continue
 		}
 		m := Mutant{Operator: OpFlip, Change: cand.change, Condition: conditionText(c), Pos: c.Match.Pos.String(),
@@ -494,10 +520,9 @@ func current(ev event.Event, path string) any {
 	if !ok || len(vs) == 0 {
 		return nil
 	}
-	if len(vs) == 1 {
-		return vs[0]
-	}
-	return vs
+	// Crossing an array gives one value per element: they share a shape,
+	// and a change is applied to every element.
+	return vs[0]
 }
 
 // streamMutants derives mutants of a correlation's positive stream.
