@@ -528,7 +528,7 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 		if rec.Line > 0 {
 			origin = fmt.Sprintf("%s:%d", f.Path, rec.Line)
 		}
-		fields, err := event.Decode(rec.Raw)
+		fields, err := decode(rec.Raw)
 		if err != nil {
 			problem(rec.Line, 0, fmt.Sprintf("record %d: %v", rec.Index, err))
 			continue
@@ -548,10 +548,7 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 				continue
 			}
 			if compact == nil {
-				var buf bytes.Buffer
-				if json.Compact(&buf, rec.Raw) == nil {
-					compact = buf.Bytes()
-				}
+				compact = oneLine(rec.Raw)
 			}
 			fr.alerts = append(fr.alerts, &Alert{Rule: r, Key: s.Key(r), Time: ev.Time, Origin: origin, Fields: alertFields(r, []map[string]any{fields}), Event: compact})
 		}
@@ -561,6 +558,19 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 		}
 	}
 	return fr
+}
+
+// oneLine copies a record for output on one line: as it is when it has no
+// line break (JSON strings cannot hold a raw one), else compacted.
+func oneLine(raw []byte) json.RawMessage {
+	if bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') < 0 {
+		return bytes.Clone(raw)
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 // recordTime parses a raw eventTime value.
