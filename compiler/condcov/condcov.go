@@ -70,6 +70,9 @@ type Item struct {
 	Covered bool   `json:"covered"`
 	// By names the fixture (and event, for detection rules) that covered it.
 	By string `json:"by,omitempty"`
+	// ByProvenance is the covering fixture's provenance kind (its sidecar),
+	// so a reviewer sees which proofs rest on hand-written events.
+	ByProvenance string `json:"by_provenance,omitempty"`
 	// SubsumedBy is set on a list value that can never decide a verdict
 	// because another value of the same list matches everything it matches
 	// (",TRUNCATE TABLE," next to "TRUNCATE "): no fixture can cover it, so
@@ -233,6 +236,9 @@ func measureRule(r *ir.Rule, dir string) Rule {
 				}
 				o.item.Covered = true
 				o.item.By = fixtureName(fx, ei, r.IsCorrelation())
+				if p := harness.ReadProvenance(fx.Path); p != nil && p.Error == "" {
+					o.item.ByProvenance = p.Kind
+				}
 				break
 			}
 			if o.item.Covered {

@@ -126,6 +126,9 @@ func (s *Summary) Report(version string) *report.Report {
 			if f.Reason != "" {
 				detail.WriteString(": " + f.Reason)
 			}
+			if f.Provenance != nil {
+				detail.WriteString(" [" + f.Provenance.String() + "]")
+			}
 			detail.WriteByte('\n')
 		}
 		c.Detail = detail.String()

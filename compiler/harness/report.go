@@ -38,6 +38,9 @@ func (TextReporter) Report(w io.Writer, s *Summary) error {
 				parts := make([]string, len(fails))
 				for i, f := range fails {
 					parts[i] = f.Path + ": " + f.Reason
+					if f.Provenance != nil {
+						parts[i] += " [" + f.Provenance.String() + "]"
+					}
 				}
 				b.WriteString(strings.Join(parts, "; "))
 			} else {

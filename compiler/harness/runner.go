@@ -45,6 +45,8 @@ type FixtureResult struct {
 	Events int    `json:"events"`
 	Status Status `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Provenance is the fixture's sidecar, when it has one.
+	Provenance *Provenance `json:"provenance,omitempty"`
 }
 
 // Result is the outcome for one rule and one target.
@@ -230,7 +232,7 @@ func (rn *Runner) check(r *ir.Rule, t backends.Backend, fs fixtureSet) Result {
 	}
 	res := Result{Status: Pass}
 	for _, f := range fs.fixtures {
-		fr := FixtureResult{Path: f.Path, Kind: f.Kind(), Events: len(f.Events), Status: Pass}
+		fr := FixtureResult{Path: f.Path, Kind: f.Kind(), Events: len(f.Events), Status: Pass, Provenance: ReadProvenance(f.Path)}
 		events := f.Events
 		if r.IsCorrelation() {
 			events = slices.Clone(events)
