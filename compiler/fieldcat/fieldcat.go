@@ -67,6 +67,11 @@ func Parse(data []byte) (*Catalog, error) {
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("fieldcat: %w", err)
 	}
+	for name, s := range c.Services {
+		if s == nil { // "service:" with nothing under it describes nothing
+			c.Services[name] = &Service{}
+		}
+	}
 	return &c, nil
 }
 

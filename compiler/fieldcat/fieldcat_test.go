@@ -62,3 +62,16 @@ func TestParseError(t *testing.T) {
 	_, err := Parse([]byte("cloudtrail: [unclosed"))
 	require.Error(t, err)
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add(catalogYAML)
+	f.Add([]byte("services:\n  x:\n    requestParameters: {a: string}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err != nil {
+			return
+		}
+		// A parsed catalog checks any rule without panicking.
+		c.Check(rule("cloudtrail", eq("eventSource", ir.Str("x")), eq("requestParameters.a", ir.Str("1"))))
+	})
+}

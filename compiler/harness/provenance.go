@@ -55,6 +55,11 @@ func ReadProvenance(fixture string) *Provenance {
 	if err != nil {
 		return &Provenance{Error: err.Error()}
 	}
+	return parseProvenance(path, data)
+}
+
+// parseProvenance decodes a sidecar's bytes (path is for messages).
+func parseProvenance(path string, data []byte) *Provenance {
 	var p Provenance
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)

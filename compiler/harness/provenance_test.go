@@ -53,3 +53,16 @@ func TestProvenanceInReports(t *testing.T) {
 	assert.Contains(t, b.String(), `"provenance": {`)
 	assert.Contains(t, b.String(), `"kind": "generated"`)
 }
+
+func FuzzParseProvenance(f *testing.F) {
+	f.Add([]byte("kind: captured\nsource: https://example.com\n"))
+	f.Add([]byte("kind: [\n"))
+	f.Add([]byte("note: x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := parseProvenance("x.json.provenance.yml", data)
+		require.NotNil(t, p)
+		if p.Error == "" {
+			assert.Contains(t, ProvenanceKinds, p.Kind)
+		}
+	})
+}
