@@ -39,3 +39,24 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) { checkDecode(t, raw) })
 }
+
+// TestPruneKeepsLookups: every kept path looks up the same values in the
+// pruned event as in the full one.
+func TestPruneKeepsLookups(t *testing.T) {
+	raw := `{"userIdentity":{"arn":"a1","sessionContext":{"x":1}},"a.b":{"c":"dotted"},"a":{"b.c":"inner","b":{"c":"deep"}},` +
+		`"list":[{"k":"v1","o":2},{"k":["v2","v3"]},"s"],"eventName":"E","requestParameters":{"big":"x","id":"db"},"n":null}`
+	fields, err := event.Decode([]byte(raw))
+	require.NoError(t, err)
+	paths := []string{"userIdentity.arn", "a.b.c", "list.k", "eventName", "requestParameters.id", "n", "missing.x"}
+	pruned := pruneObject(fields, paths)
+	for _, p := range paths {
+		want, wantOK := event.Lookup(fields, p)
+		got, gotOK := event.Lookup(pruned, p)
+		assert.Equal(t, wantOK, gotOK, p)
+		assert.ElementsMatch(t, want, got, p)
+	}
+	_, ok := pruned["requestParameters"].(map[string]any)["big"]
+	assert.False(t, ok, "unread keys are dropped")
+	_, ok = pruned["userIdentity"].(map[string]any)["sessionContext"]
+	assert.False(t, ok)
+}

@@ -189,24 +189,54 @@ func (s *Scanner) addKeep(r *ir.Rule) {
 	}
 }
 
-// prune keeps the top-level keys through which a kept path can be reached
-// (the key itself or a dotted prefix of it, as event.Lookup resolves
-// paths), so the correlations see exactly what they would in the full
-// event.
+// prune keeps, at every level, only the keys through which a kept path can
+// be reached (the key itself or a dotted prefix of what is left of the
+// path, as event.Lookup resolves paths; arrays are followed element by
+// element), so the correlations see exactly what they would in the full
+// event, and a held event costs a few small maps.
 func (s *Scanner) prune(fields map[string]any) map[string]any {
 	if s.keepAll {
 		return fields
 	}
-	out := make(map[string]any, 8)
-	for k, v := range fields {
-		for _, p := range s.keep {
-			if p == k || (len(p) > len(k) && p[len(k)] == '.' && p[:len(k)] == k) {
-				out[k] = v
-				break
+	return pruneObject(fields, s.keep)
+}
+
+func pruneObject(obj map[string]any, paths []string) map[string]any {
+	out := make(map[string]any, 4)
+	var rest []string
+	for k, v := range obj {
+		rest = rest[:0]
+		whole := false
+		for _, p := range paths {
+			switch {
+			case p == k:
+				whole = true
+			case len(p) > len(k) && p[len(k)] == '.' && p[:len(k)] == k:
+				rest = append(rest, p[len(k)+1:])
 			}
+		}
+		switch {
+		case whole:
+			out[k] = v
+		case len(rest) > 0:
+			out[k] = pruneValue(v, rest)
 		}
 	}
 	return out
+}
+
+func pruneValue(v any, paths []string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return pruneObject(x, paths)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = pruneValue(e, paths)
+		}
+		return out
+	}
+	return v // a scalar: the path ends nowhere below it
 }
 
 // appendBases adds the detection rules a correlation references, through
