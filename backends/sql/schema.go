@@ -144,8 +144,11 @@ func duckType(c column) string {
 // DuckDBView returns the SELECT that turns a table of raw CloudTrail records
 // (a JSON column raw, a BIGINT column ord, the record's position in the
 // stream, and a VARCHAR column origin naming where it came from) into the
-// Athena CloudTrail table's columns, plus _ord, _origin and _raw. The duckdb dialect's queries run on it, so they read the same
-// column names and types as the athena dialect's.
+// Athena CloudTrail table's columns, plus _ord, _origin and _raw. The
+// duckdb dialect's queries run on it, so they read the same column names
+// and types as the athena dialect's. Each column reads its key from the
+// record (DuckDB only computes the columns a query reads: best for a few
+// records queried directly).
 func DuckDBView(source string) string {
 	var b strings.Builder
 	b.WriteString("SELECT\n")
@@ -159,6 +162,26 @@ func DuckDBView(source string) string {
 		}
 	}
 	b.WriteString("  ord AS _ord,\n  origin AS _origin,\n  raw AS _raw\nFROM " + source)
+	return b.String()
+}
+
+// DuckDBParsedView is DuckDBView with every record parsed once, by one
+// json_transform into a struct of all columns: best to materialize many
+// records into a table. Both give the same columns and values (a JSON-text
+// column is the key's text as ->> returns it: an object's JSON, a string's
+// content).
+func DuckDBParsedView(source string) string {
+	var b strings.Builder
+	var shape []string
+	for _, c := range cloudTrailColumns {
+		shape = append(shape, fmt.Sprintf("%q:%s", c.Key, duckType(c)))
+	}
+	b.WriteString("SELECT\n")
+	for _, c := range cloudTrailColumns {
+		fmt.Fprintf(&b, "  s.%s AS %s,\n", ident(c.Key), c.Name())
+	}
+	b.WriteString("  ord AS _ord,\n  origin AS _origin,\n  raw AS _raw\n")
+	b.WriteString("FROM (SELECT json_transform(raw, " + quote("{"+strings.Join(shape, ",")+"}") + ") AS s, ord, origin, raw FROM " + source + ")")
 	return b.String()
 }
 

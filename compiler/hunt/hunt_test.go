@@ -23,7 +23,7 @@ import (
 	"github.com/sigforge/sigforge/compiler/scan"
 )
 
-func packRules(t *testing.T) ([]*ir.Rule, *config.Config) {
+func packRules(t testing.TB) ([]*ir.Rule, *config.Config) {
 	t.Helper()
 	dir := filepath.Join(corpus.Root(), "rules")
 	cfg, err := config.Find(dir)

@@ -4,9 +4,10 @@
 // sql` proves every compiled rule on a real SQL engine, and the engine
 // behind `sigforge hunt --engine duckdb`.
 //
-// One in-process database holds a table events(ord, origin, raw JSON) of
-// raw CloudTrail records and the view cloudtrail over it, which has the
-// Athena CloudTrail table's columns (sql.DuckDBView). DuckDB's json
+// One in-process database holds a table events(ord, origin, raw) of raw
+// CloudTrail records and cloudtrail over it, with the Athena CloudTrail
+// table's columns (sql.DuckDBView): a view for a few records, a table built
+// once per load for many. DuckDB's json
 // extension is statically linked in the bindings (no download is ever
 // attempted: autoinstall and autoload of extensions are switched off).
 package duckdb
@@ -31,9 +32,10 @@ import (
 // Engine is one in-process DuckDB database with the CloudTrail view.
 // Its methods serialize on one connection.
 type Engine struct {
-	mu   sync.Mutex
-	db   *sql.DB
-	conn *sql.Conn
+	mu           sync.Mutex
+	db           *sql.DB
+	conn         *sql.Conn
+	materialized bool // cloudtrail is a view over cloudtrail_table
 }
 
 // Open starts an in-memory DuckDB with an empty events table and the
@@ -57,7 +59,9 @@ func Open() (*Engine, error) {
 		"SET autoload_known_extensions = false",
 		"SET TimeZone = 'UTC'",
 		"CREATE TABLE events (ord BIGINT, origin VARCHAR, raw VARCHAR)",
-		"CREATE VIEW cloudtrail AS " + sqlb.DuckDBView("events"),
+		"CREATE VIEW cloudtrail_view AS " + sqlb.DuckDBView("events"),
+		"CREATE VIEW cloudtrail_parsed AS " + sqlb.DuckDBParsedView("events"),
+		"CREATE VIEW cloudtrail AS SELECT * FROM cloudtrail_view",
 	} {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			e.Close()
@@ -113,10 +117,33 @@ func (l *Loader) Add(origin string, raw []byte) error {
 	return err
 }
 
-// Close flushes the records and unlocks the engine.
+// materializeAt is the number of records from which cloudtrail becomes a
+// table (each record parsed once) rather than a view (parsed by every
+// query, cheaper for the few records of a fixture).
+const materializeAt = 2000
+
+// Close flushes the records, makes cloudtrail a table over them when there
+// are many (else a view), and unlocks the engine.
 func (l *Loader) Close() error {
 	defer l.e.mu.Unlock()
-	return l.app.Close()
+	if err := l.app.Close(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	stmts := []string{"CREATE OR REPLACE VIEW cloudtrail AS SELECT * FROM cloudtrail_view", "DROP TABLE IF EXISTS cloudtrail_table"}
+	switch {
+	case l.n >= materializeAt:
+		stmts = []string{"CREATE OR REPLACE TABLE cloudtrail_table AS SELECT * FROM cloudtrail_parsed", "CREATE OR REPLACE VIEW cloudtrail AS SELECT * FROM cloudtrail_table"}
+	case !l.e.materialized:
+		stmts = nil
+	}
+	for _, st := range stmts {
+		if _, err := l.e.conn.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("duckdb: %s: %w", st, err)
+		}
+	}
+	l.e.materialized = l.n >= materializeAt
+	return nil
 }
 
 // Load replaces the events table with events, in order.
