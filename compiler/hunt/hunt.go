@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,7 +114,14 @@ func DuckDB(p *Plan, files []scan.File, opts Options, sink func(*scan.Alert) err
 		return nil, fmt.Errorf("hunt: the DuckDB engine needs a plan of the duckdb dialect, not %s", p.backend.Dialect().Name())
 	}
 	start := time.Now()
-	eng, err := duckdb.Open()
+	// A database file in a temporary folder, so that an archive larger than
+	// memory spills to disk; removed at the end.
+	tmp, err := os.MkdirTemp("", "sigforge-hunt-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	eng, err := duckdb.OpenPath(filepath.Join(tmp, "hunt.duckdb"))
 	if err != nil {
 		return nil, err
 	}

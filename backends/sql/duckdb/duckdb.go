@@ -40,8 +40,13 @@ type Engine struct {
 
 // Open starts an in-memory DuckDB with an empty events table and the
 // cloudtrail view.
-func Open() (*Engine, error) {
-	connector, err := ddb.NewConnector("", nil)
+func Open() (*Engine, error) { return OpenPath("") }
+
+// OpenPath is Open on a database file (created; "" is in memory): DuckDB
+// then keeps what does not fit its memory limit on disk, for archives
+// larger than memory.
+func OpenPath(path string) (*Engine, error) {
+	connector, err := ddb.NewConnector(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w", err)
 	}
