@@ -82,6 +82,20 @@ func TestEdgeGolden(t *testing.T) {
 		for _, b := range dialects(t, nil) {
 			out[b.Dialect().Name()] = render(t, b, set.Rules, func(r *ir.Rule) string { return "-- " + r.Title + "\n" })
 		}
+		// The query hunt runs on Athena for a correlation: the hits of the
+		// groups with a window meeting the condition.
+		var hunt strings.Builder
+		for _, r := range set.Rules {
+			if !r.IsCorrelation() {
+				continue
+			}
+			q, err := New(NameAthena, Athena{}).CorrelationHits(r, Range{})
+			require.NoError(t, err)
+			hunt.WriteString("-- " + r.Title + "\n" + q + "\n\n")
+		}
+		if hunt.Len() > 0 {
+			out["athena-hunt"] = hunt.String()
+		}
 		return out
 	})
 }
