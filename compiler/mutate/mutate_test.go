@@ -114,22 +114,35 @@ func TestStreamMutants(t *testing.T) {
 	assert.Empty(t, rep.Survivors())
 }
 
+// TestNoSurvivorOnThePack runs every pack rule's mutants natively and, unless
+// -short, on every target: no mutant survives and no target disagrees.
 func TestNoSurvivorOnThePack(t *testing.T) {
 	cfg, err := config.Find("../../rules")
 	require.NoError(t, err)
 	set, _ := compiler.Load([]string{"../../rules"}, compiler.Options{Config: cfg})
 	require.NotEmpty(t, set.Rules)
+	var targets []backends.Backend
+	if !testing.Short() {
+		targets, err = all.Targets(cfg)
+		require.NoError(t, err)
+	}
+	total := 0
 	for _, r := range harness.Tested(set.Rules) {
 		dir := filepath.Join("../../fixtures", harness.Key(r))
 		if _, err := os.Stat(dir); err != nil {
 			continue // a rule whose fixtures are still being written
 		}
-		rep, err := Run(r, dir, Options{})
+		rep, err := Run(r, dir, Options{Targets: targets})
 		require.NoError(t, err, r.File)
+		total += len(rep.Mutants)
 		for _, m := range rep.Survivors() {
 			t.Errorf("%s: mutant %s survives: %s %s", rep.Rule, m.Name, m.Change, m.Condition)
 		}
+		for _, m := range rep.Disagreements() {
+			t.Errorf("%s: targets %v disagree with the native evaluator on mutant %s: %s", rep.Rule, m.Disagree, m.Name, m.Change)
+		}
 	}
+	assert.Greater(t, total, 100)
 }
 
 func TestWrite(t *testing.T) {
