@@ -464,9 +464,8 @@ func candidates(c condcov.Condition, ev event.Event) []candidate {
 // boolean, another number, another name.
 func harmless(m *ir.Match, old any) []any {
 	var out []any
-	switch old.(type) {
-	case bool:
-		out = append(out, !old.(bool))
+	if b, ok := old.(bool); ok {
+		out = append(out, !b)
 	}
 	for _, v := range m.Values {
 		switch v.Kind {
