@@ -377,24 +377,6 @@ func millis(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func number(v any) float64 {
-	switch n := v.(type) {
-	case int64:
-		return float64(n)
-	case int32:
-		return float64(n)
-	case uint64:
-		return float64(n)
-	case float64:
-		return n
-	case string:
-		var f float64
-		fmt.Sscan(n, &f)
-		return f
-	}
-	return 0
-}
-
 // windowEvents reads the events of a correlation window that its
 // referenced rules matched in the window's group.
 func windowEvents(eng *duckdb.Engine, p *Plan, r *ir.Rule, w eval.Alert, opts Options) ([]map[string]any, error) {
