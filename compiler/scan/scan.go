@@ -583,8 +583,8 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 			fr.alerts = append(fr.alerts, &Alert{Rule: r, Key: s.Key(r), Time: ev.Time, Origin: origin, Fields: alertFields(r, []map[string]any{fields}), Event: compact})
 		}
 		if collect {
-			ev.Fields = s.prune(fields)
-			fr.collected = append(fr.collected, ev)
+			// Correlation alerts name no origin: hold only time and fields.
+			fr.collected = append(fr.collected, event.Event{Fields: s.prune(fields), Time: ev.Time})
 		}
 	}
 	return fr
