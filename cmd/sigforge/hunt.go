@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	sqlt "github.com/sigforge/sigforge/backends/sql"
@@ -14,6 +16,7 @@ import (
 
 func newHuntCmd() *cobra.Command {
 	var rulesDir, configPath, format, since, until, engine string
+	var noProgress bool
 	var ath hunt.AthenaOptions
 	cmd := &cobra.Command{
 		Use:   "hunt --engine duckdb|athena [--rules DIR] [--since T] [--until T] [--format text|json|ndjson] PATH...|TABLE",
@@ -102,7 +105,13 @@ func newHuntCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
+				opts.Counters = &scan.Counters{}
+				stopBar := func() {}
+				if f, ok := stderr.(*os.File); ok && !noProgress && isatty.IsTerminal(f.Fd()) {
+					stopBar = progress(f, files, opts.Counters)
+				}
 				res, err = hunt.DuckDB(plan, files, opts, out.Alert)
+				stopBar()
 				if err != nil {
 					return err
 				}
@@ -135,6 +144,7 @@ func newHuntCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "text", "alert format: text, json or ndjson")
 	cmd.Flags().StringVar(&since, "since", "", "only events at or after this time (RFC 3339, YYYY-MM-DD, or an age such as 7d)")
 	cmd.Flags().StringVar(&until, "until", "", "only events before this time (RFC 3339, YYYY-MM-DD, or an age)")
+	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "duckdb: no progress bar while loading, even on a terminal")
 	cmd.Flags().StringVar(&ath.WorkGroup, "workgroup", "", "athena: workgroup (default: the account's primary)")
 	cmd.Flags().StringVar(&ath.Database, "database", "default", "athena: database (Glue catalog) of the table")
 	cmd.Flags().StringVar(&ath.OutputLocation, "output-location", "", "athena: s3:// prefix for query results (unless the workgroup sets one)")
