@@ -109,18 +109,34 @@ func NewReader(src io.Reader, lines bool, keys []string) (*Reader, error) {
 // Reset makes the reader read a new file, keeping its buffers (and its gzip
 // decoder) for the next file.
 func (rd *Reader) Reset(src io.Reader, lines bool) error {
-	if rd.br == nil {
-		rd.br = bufio.NewReaderSize(src, 64<<10)
-	} else {
-		rd.br.Reset(src)
+	// A file read into memory (*bytes.Reader) goes to the gzip decoder as
+	// it is: klauspost/compress then takes its fastest input path.
+	var in interface {
+		io.Reader
+		io.ByteReader
 	}
-	rd.src = rd.br
-	if magic, _ := rd.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	var magic [2]byte
+	if b, ok := src.(*bytes.Reader); ok {
+		in = b
+		b.ReadAt(magic[:], 0)
+	} else {
+		if rd.br == nil {
+			rd.br = bufio.NewReaderSize(src, 64<<10)
+		} else {
+			rd.br.Reset(src)
+		}
+		in = rd.br
+		if m, _ := rd.br.Peek(2); len(m) == 2 {
+			copy(magic[:], m)
+		}
+	}
+	rd.src = in
+	if magic[0] == 0x1f && magic[1] == 0x8b {
 		var err error
 		if rd.zr == nil {
-			rd.zr, err = gzip.NewReader(rd.br)
+			rd.zr, err = gzip.NewReader(in)
 		} else {
-			err = rd.zr.Reset(rd.br)
+			err = rd.zr.Reset(in)
 		}
 		if err != nil {
 			rd.zr = nil

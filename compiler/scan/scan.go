@@ -459,8 +459,13 @@ func (s *Scanner) Scan(files []File, opts Options, sink func(*Alert) error) (*Re
 type workerState struct {
 	cand   bitset
 	values *values
-	reader *Reader // reused from file to file
+	reader *Reader       // reused from file to file
+	file   bytes.Buffer // a compressed file read at once
 }
+
+// maxInMemory is the largest file read into memory before decompression;
+// larger ones are streamed.
+const maxInMemory = 64 << 20
 
 func (s *Scanner) newWorkerState() *workerState {
 	return &workerState{cand: newBitset(len(s.detRules)), values: newValues(len(s.pf.fields), len(s.pf.checks))}
@@ -498,6 +503,16 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 	var src io.Reader = fh
 	if opts.Counters != nil {
 		src = countingReader{fh, opts.Counters}
+	}
+	if f.Size <= maxInMemory {
+		// CloudTrail files are small: read the compressed bytes at once
+		// (into the worker's buffer) for the faster decompression path.
+		ws.file.Reset()
+		if _, err := ws.file.ReadFrom(src); err != nil {
+			problem(0, 0, err.Error())
+			return fr
+		}
+		src = bytes.NewReader(ws.file.Bytes())
 	}
 	if ws.reader == nil {
 		ws.reader, err = NewReader(src, f.Lines, s.keys)
