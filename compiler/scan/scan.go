@@ -459,7 +459,7 @@ func (s *Scanner) Scan(files []File, opts Options, sink func(*Alert) error) (*Re
 type workerState struct {
 	cand   bitset
 	values *values
-	reader *Reader       // reused from file to file
+	reader *Reader      // reused from file to file
 	file   bytes.Buffer // a compressed file read at once
 }
 
