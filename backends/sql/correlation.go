@@ -72,6 +72,7 @@ func (b *Backend) correlationParts(r *ir.Rule, rng Range) (hitsSQL, windows, ord
 		c := &compiler{d: d, rule: ref}
 		sel := []string{fmt.Sprintf("%d AS rule_no", i+1), d.eventKey() + " AS ev", d.epochMillis() + " AS t"}
 		where := []string{paren(cond)}
+		var joins []string
 		for j, g := range corr.GroupBy {
 			a, err := c.field(nil, corr.FieldFor(g, ref))
 			if err != nil {
@@ -80,8 +81,20 @@ func (b *Backend) correlationParts(r *ir.Rule, rng Range) (hitsSQL, windows, ord
 			if a.inArray {
 				return "", "", "", refused("group-by "+g, "grouping by a field inside an array of objects is not supported")
 			}
-			sel = append(sel, fmt.Sprintf("%s AS g%d", a.scalar, j+1))
-			where = append(where, fmt.Sprintf("%s IS NOT NULL", a.scalar))
+			value := a.scalar
+			if len(a.jsonSegs) > 0 && a.chain != nil {
+				// A JSON path may cross arrays: the hit joins one group per
+				// element, as the evaluator groups it.
+				node := a.jsonDoc
+				for k, seg := range a.jsonSegs {
+					e := fmt.Sprintf("g%de%d", j+1, k+1)
+					joins = append(joins, fmt.Sprintf("CROSS JOIN UNNEST(%s) AS u%s(%s)", d.elems(d.jsonGet(node, seg)), e, e))
+					node = e
+				}
+				value = d.elemScalar(node)
+			}
+			sel = append(sel, fmt.Sprintf("%s AS g%d", value, j+1))
+			where = append(where, fmt.Sprintf("%s IS NOT NULL", value))
 		}
 		if f := corr.Condition.Field; f != "" {
 			a, err := c.field(nil, corr.FieldFor(f, ref))
@@ -94,7 +107,11 @@ func (b *Backend) correlationParts(r *ir.Rule, rng Range) (hitsSQL, windows, ord
 			sel = append(sel, a.scalar+" AS v")
 		}
 		where = append(where, timeFilter(d, rng.Since, rng.Until)...)
-		hits = append(hits, "  SELECT "+strings.Join(sel, ", ")+"\n  FROM "+d.table()+"\n  WHERE "+strings.Join(where, "\n    AND "))
+		from := d.table()
+		for _, j := range joins {
+			from += "\n  " + j
+		}
+		hits = append(hits, "  SELECT "+strings.Join(sel, ", ")+"\n  FROM "+from+"\n  WHERE "+strings.Join(where, "\n    AND "))
 	}
 	hitsSQL = strings.Join(hits, "\n  UNION ALL\n")
 	var q strings.Builder

@@ -105,8 +105,10 @@ type access struct {
 	// chain, when set, replaces scalar: it follows a JSON path through
 	// arrays at any step.
 	chain func(pred func(string) string) string
-	// jsonDoc/jsonPath are set for a field inside a JSON document.
+	// jsonDoc/jsonPath are set for a field inside a JSON document;
+	// jsonSegs are the path's keys below jsonDoc.
 	jsonDoc, jsonPath string
+	jsonSegs          []string
 	// inArray is set when the path runs through an array of structs: null
 	// and exists are refused there.
 	inArray bool
@@ -161,7 +163,7 @@ func (c *compiler) field(m *ir.Match, name string) (access, error) {
 		for _, s := range rest {
 			path += "." + s
 		}
-		a := access{field: name, scalar: c.d.jsonScalar(expr, path), jsonDoc: expr, jsonPath: path}
+		a := access{field: name, scalar: c.d.jsonScalar(expr, path), jsonDoc: expr, jsonPath: path, jsonSegs: rest}
 		if len(rest) > 0 {
 			// Any step of the path may hold an array: every element is
 			// followed, as event.Lookup does.
