@@ -258,6 +258,19 @@ func TestCaseFixed(t *testing.T) {
 		{"user_agent.original", ir.Pattern("*Boto3*"), false},
 		{"aws.cloudtrail.user_identity.arn", ir.Str("arn:aws:iam::1:role/Admin"), false},
 		{"user.name", ir.BoolValue(true), true},
+		// The flat strings: AWS's keys, the caller's values.
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*publiclyAccessible=true*"), true},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*attributeName=restore*"), true},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*valuesToAdd=[*all*"), true},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*cloudwatchLogsExportConfiguration={disableLogTypes=[*audit*"), true},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*kmsKeyId=[*arn:aws*"), true},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*ipPermissions=*items=*cidrIp=0.0.0.0/0*"), true},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*parameters=*parameterValue=none*"), false},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*dBInstanceIdentifier=prod-*"), false},
+		{"aws.cloudtrail.request_parameters", ir.Pattern("*kmsKeyId=alias/Prod*"), false},
+		{"aws.cloudtrail.flattened.request_parameters.parameters.parameterValue", ir.Str("none"), false},
+		{"aws.cloudtrail.flattened.request_parameters.dBInstanceIdentifier", ir.Pattern("prod-*"), false},
+		{"aws.cloudtrail.flattened.request_parameters.backupRetentionPeriod", ir.Str("0"), true},
 	} {
 		assert.Equal(t, tc.want, CaseFixed(tc.field, tc.v), "%s %s", tc.field, tc.v.Quoted())
 	}
