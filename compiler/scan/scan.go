@@ -66,7 +66,7 @@ type Scanner struct {
 	keys     []string // pf.fields, then eventTime
 	timeKey  int
 	hitIndex map[*ir.Rule]int // rule → index in rules
-	keys4    map[*ir.Rule]string
+	names    map[*ir.Rule]string
 	// keep are the paths correlations read from a collected event (all
 	// fields when keepAll): the rest of the event is dropped before it is
 	// held until the end of the scan.
@@ -738,7 +738,7 @@ func fileBase(r *ir.Rule) string {
 // Key is the rule's name in this scanner's reports: RuleKey, made unique
 // among the scanned rules (file#id when two rules would share a name).
 func (s *Scanner) Key(r *ir.Rule) string {
-	if k, ok := s.keys4[r]; ok {
+	if k, ok := s.names[r]; ok {
 		return k
 	}
 	return RuleKey(r)
@@ -746,7 +746,7 @@ func (s *Scanner) Key(r *ir.Rule) string {
 
 // assignKeys computes Key for every scanned rule.
 func (s *Scanner) assignKeys() {
-	s.keys4 = map[*ir.Rule]string{}
+	s.names = map[*ir.Rule]string{}
 	count := map[string]int{}
 	for _, r := range s.rules {
 		count[RuleKey(r)]++
@@ -756,6 +756,6 @@ func (s *Scanner) assignKeys() {
 		if count[k] > 1 && r.Name == "" {
 			k = fileBase(r) + "#" + r.ID
 		}
-		s.keys4[r] = k
+		s.names[r] = k
 	}
 }
