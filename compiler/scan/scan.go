@@ -8,10 +8,12 @@
 //
 // How it is fast while staying exact:
 //
-//   - Files are read by a pool of workers, each streaming one file at a
-//     time: a hand-written scanner walks the Records array record by record
-//     (only the current record is held), checking JSON structure and picking
-//     out the raw values of a few top-level keys without decoding anything.
+//   - Files are read by a pool of workers, one file at a time each (a file
+//     of up to 64 MB compressed is read at once, larger ones are streamed):
+//     a hand-written scanner walks the decompressed Records array record by
+//     record (only the current record is held decompressed), checking JSON
+//     structure and picking out the raw values of a few top-level keys
+//     without decoding anything.
 //   - A prefilter derived from the rules (see prefilter) drops, from those
 //     raw values, every rule that cannot match the record: a rule whose
 //     detection requires eventSource = "rds.amazonaws.com" cannot match an
