@@ -18,7 +18,7 @@ import (
 
 func newCompileCmd() *cobra.Command {
 	var targets []string
-	var outDir, configPath, dialect string
+	var outDir, configPath, dialect, format string
 	var ddl bool
 	cmd := &cobra.Command{
 		Use:   "compile --target NAME [--out DIR] [--config FILE] PATH...",
@@ -51,6 +51,9 @@ func newCompileCmd() *cobra.Command {
 			}
 			chosen, err := selectTargets(cfg, targets)
 			if err != nil {
+				return err
+			}
+			if chosen, err = withOutputFormat(cfg, chosen, format); err != nil {
 				return err
 			}
 			stderr := cmd.ErrOrStderr()
@@ -109,6 +112,7 @@ func newCompileCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&targets, "target", nil, "target to compile for (repeatable; with several, each gets a sub-folder of --out)")
 	cmd.Flags().StringVar(&outDir, "out", "", "folder to write the files to (default: print to stdout)")
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (default: .sigforge.yml beside the rules)")
+	cmd.Flags().StringVar(&format, "format", "", "with --target cloudwatch: json (default), cloudformation, terraform or cli")
 	cmd.Flags().StringVar(&dialect, "dialect", "", "with --target sql: the SQL dialect (duckdb, athena, cloudtrail-lake); same as --target sql-<dialect>")
 	cmd.Flags().BoolVar(&ddl, "ddl", false, "with --target sql-athena (or sql --dialect athena): print the CREATE TABLE statement for the CloudTrail table with partition projection")
 	return cmd
