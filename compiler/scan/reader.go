@@ -215,7 +215,12 @@ func (rd *Reader) pos(off int) (int, int) {
 func (rd *Reader) fatal(off int, format string, args ...any) error {
 	rd.state = stDone
 	if rd.rerr != nil {
-		line, col := rd.pos(rd.w)
+		// The stream broke: point just after the last content read.
+		end := rd.w
+		for end > 0 && isSpace(rd.buf[end-1]) {
+			end--
+		}
+		line, col := rd.pos(end)
 		return &SyntaxError{Line: line, Col: col, Msg: rd.rerr.Error(), Fatal: true}
 	}
 	line, col := rd.pos(off)
