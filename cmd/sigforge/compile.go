@@ -60,7 +60,13 @@ func newCompileCmd() *cobra.Command {
 			set, ds := compiler.Load(paths, compiler.Options{Config: cfg})
 			ds.Print(stderr)
 			bad := ds.HasErrors()
-			names := outputNames(set.Rules)
+			// Rules that only feed correlations (generate: false) are not
+			// emitted on their own; the correlations carry them.
+			rules := compiler.Alerting(set.Rules)
+			if n := len(set.Rules) - len(rules); n > 0 {
+				fmt.Fprintf(stderr, "%d of %d rules only feed correlations (no generate: true): compiled into them, not on their own\n", n, len(set.Rules))
+			}
+			names := outputNames(rules)
 			var files []outputFile
 			for _, t := range chosen {
 				sub := ""
@@ -69,7 +75,7 @@ func newCompileCmd() *cobra.Command {
 				}
 				var outs []backends.Output
 				unsupported, failures := 0, 0
-				for _, r := range set.Rules {
+				for _, r := range rules {
 					o, err := t.Compile(r)
 					var un *backends.Unsupported
 					switch {

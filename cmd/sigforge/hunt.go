@@ -85,7 +85,7 @@ func newHuntCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan, err := hunt.NewPlan(b, set.Rules, opts)
+			plan, err := hunt.NewPlan(b, compiler.Alerting(set.Rules), opts)
 			if err != nil {
 				return err
 			}

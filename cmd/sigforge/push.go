@@ -88,7 +88,7 @@ func desiredRules(cmd *cobra.Command, rulesDir, configPath string, opts push.Opt
 	if err != nil {
 		return nil, err
 	}
-	docs, skipped, err := push.Desired(target, set.Rules)
+	docs, skipped, err := push.Desired(target, compiler.Alerting(set.Rules))
 	if err != nil {
 		return nil, fmt.Errorf("%v: nothing was sent to Kibana", err)
 	}

@@ -60,7 +60,7 @@ func newScanCmd() *cobra.Command {
 			if ds.HasErrors() {
 				return fmt.Errorf("%d rule problems in %s (see above)", len(ds.Errors()), rulesDir)
 			}
-			sc, err := scan.New(set.Rules)
+			sc, err := scan.New(compiler.Alerting(set.Rules))
 			if err != nil {
 				return err
 			}
