@@ -14,7 +14,6 @@ import (
 	"github.com/sigforge/sigforge/backends"
 	sigforge "github.com/sigforge/sigforge/compiler"
 	"github.com/sigforge/sigforge/compiler/config"
-	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
@@ -65,7 +64,8 @@ func TestEdgeGolden(t *testing.T) {
 
 // TestPackGolden compiles every rule of the pack to testdata/pack.golden.
 func TestPackGolden(t *testing.T) {
-	dir := filepath.Join(corpus.Root(), "rules")
+	// A relative path keeps the golden independent of the checkout folder.
+	dir := "../../rules"
 	cfg, err := config.Find(dir)
 	require.NoError(t, err)
 	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
