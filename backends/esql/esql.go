@@ -79,13 +79,7 @@ func New(cfg *config.Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) {
-		rw, err := ecs.Rewrite(r, eo)
-		if err != nil {
-			return nil, ecs.Unsupported(err, Name, r)
-		}
-		return rw, nil
-	}}, nil
+	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return eo.RewriteFor(Name, r) }}, nil
 }
 
 // Name returns "esql".

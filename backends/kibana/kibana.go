@@ -223,9 +223,9 @@ func (b *Backend) Document(r *ir.Rule) (*Rule, error) {
 	if err := b.query(r, doc); err != nil {
 		return nil, err
 	}
-	rw, err := ecs.Rewrite(r, b.ecsOpts)
+	rw, err := b.ecsOpts.RewriteFor(Name, r)
 	if err != nil {
-		return nil, ecs.Unsupported(err, Name, r)
+		return nil, err
 	}
 	doc.RequiredFields = requiredFields(rw, doc.Threshold)
 	doc.InvestigationFields = b.investigationFields(r)

@@ -116,8 +116,8 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 	rw := r
 	if !b.raw {
 		var err error
-		if rw, err = ecs.Rewrite(r, b.ecs); err != nil {
-			return "", ecs.Unsupported(err, Name, r)
+		if rw, err = b.ecs.RewriteFor(Name, r); err != nil {
+			return "", err
 		}
 	}
 	c := compiler{b: b, rule: r}

@@ -87,9 +87,9 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 	if r.Detection == nil {
 		return "", unsupported(r, r.Pos, "a rule without detection", "")
 	}
-	rw, err := ecs.Rewrite(r, b.ecs)
+	rw, err := b.ecs.RewriteFor(Name, r)
 	if err != nil {
-		return "", ecs.Unsupported(err, Name, r)
+		return "", err
 	}
 	c := compiler{rule: r}
 	return c.expr(rw.Detection, true)

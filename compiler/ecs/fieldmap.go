@@ -614,3 +614,13 @@ func normalize(parts []ir.Part) ir.Value {
 	}
 	return v
 }
+
+// RewriteFor is Rewrite for a target: its errors come back as the
+// *backends.Unsupported that target reports.
+func (o Options) RewriteFor(target string, r *ir.Rule) (*ir.Rule, error) {
+	rw, err := Rewrite(r, o)
+	if err != nil {
+		return nil, Unsupported(err, target, r)
+	}
+	return rw, nil
+}
