@@ -6,28 +6,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigforge/sigforge/backends/backendtest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sigforge/sigforge/backends"
 	sigforge "github.com/sigforge/sigforge/compiler"
 	"github.com/sigforge/sigforge/compiler/config"
-	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/golden"
-	"github.com/sigforge/sigforge/compiler/harness"
 	fq "github.com/sigforge/sigforge/compiler/query/falco"
 )
 
 // loadPack loads the rule pack in rules/ with its configuration.
 func loadPack(t *testing.T) (*sigforge.Set, *config.Config) {
 	t.Helper()
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
-	require.NotEmpty(t, set.Rules)
-	return set, cfg
+	return backendtest.LoadPack(t)
 }
 
 // TestPackGolden compiles the pack into one rules file (testdata/pack.yaml)
@@ -70,18 +64,5 @@ func TestPackFixtures(t *testing.T) {
 	set, cfg := loadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
-	sum := rn.Run(set.Rules)
-	for _, r := range sum.Results {
-		switch r.Status {
-		case harness.Fail:
-			t.Errorf("%s: %s", r.Rule, r.Reason)
-			for _, f := range r.Failures() {
-				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
-			}
-		case harness.Skip:
-			t.Logf("skipped %s: %s", r.Rule, r.Reason)
-		}
-	}
-	t.Logf("falco: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
+	backendtest.RunPackFixtures(t, b, set.Rules)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigforge/sigforge/backends/backendtest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
@@ -14,9 +16,7 @@ import (
 	"github.com/sigforge/sigforge/backends"
 	sigforge "github.com/sigforge/sigforge/compiler"
 	"github.com/sigforge/sigforge/compiler/config"
-	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/golden"
-	"github.com/sigforge/sigforge/compiler/harness"
 )
 
 // compileAll compiles every rule and renders the KQL, or the refusal, one
@@ -72,14 +72,7 @@ func TestEdgeGolden(t *testing.T) {
 
 func loadPack(t *testing.T) (*sigforge.Set, *config.Config) {
 	t.Helper()
-	// A relative path keeps the golden independent of the checkout folder.
-	dir := "../../rules"
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
-	require.NotEmpty(t, set.Rules)
-	return set, cfg
+	return backendtest.LoadPack(t)
 }
 
 // TestPackGolden compiles every rule of the pack; the KQL (or why a rule
@@ -98,20 +91,7 @@ func TestPackFixtures(t *testing.T) {
 	set, cfg := loadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
-	sum := rn.Run(set.Rules)
-	for _, r := range sum.Results {
-		switch r.Status {
-		case harness.Fail:
-			t.Errorf("%s: %s", r.Rule, r.Reason)
-			for _, f := range r.Failures() {
-				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
-			}
-		case harness.Skip:
-			t.Logf("skipped %s: %s", r.Rule, r.Reason)
-		}
-	}
-	t.Logf("kql: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
+	sum := backendtest.RunPackFixtures(t, b, set.Rules)
 	assert.Positive(t, sum.Passed)
 }
 
