@@ -274,7 +274,7 @@ func detectionAlert(r *ir.Rule, origin string, raw []byte) (*scan.Alert, error) 
 	if err := json.Compact(&buf, raw); err != nil {
 		return nil, err
 	}
-	return &scan.Alert{Rule: r, Time: ev.Time, Origin: origin, Fields: AlertFields(r, []map[string]any{fields}), Event: buf.Bytes()}, nil
+	return &scan.Alert{Rule: r, Time: ev.Time, Origin: origin, Fields: scan.AlertFields(r, []map[string]any{fields}), Event: buf.Bytes()}, nil
 }
 
 // correlationAlerts runs a correlation query and turns its windows into
@@ -416,7 +416,7 @@ func correlationAlert(r *ir.Rule, w eval.Alert, window []map[string]any) *scan.A
 		group[g.Field] = g.Value
 	}
 	a := w
-	return &scan.Alert{Rule: r, Time: w.End, Fields: AlertFields(r, append([]map[string]any{group}, window...)), Correlation: &a}
+	return &scan.Alert{Rule: r, Time: w.End, Fields: scan.AlertFields(r, append([]map[string]any{group}, window...)), Correlation: &a}
 }
 
 // inGroup reports whether an event has the group's values.
@@ -435,34 +435,4 @@ func inGroup(corr *ir.Correlation, ref *ir.Rule, group []eval.GroupValue, fields
 		}
 	}
 	return true
-}
-
-// AlertFields collects the values of the rule's alert fields in events
-// (scalar texts, distinct, in order of appearance), as scan does.
-func AlertFields(r *ir.Rule, events []map[string]any) []scan.Field {
-	var out []scan.Field
-	for _, name := range r.Meta.AlertFields {
-		f := scan.Field{Name: name}
-		for _, ev := range events {
-			vals, _ := event.Lookup(ev, name)
-			for _, v := range vals {
-				if v == nil {
-					continue
-				}
-				s, ok := event.Scalar(v)
-				if !ok {
-					b, err := json.Marshal(v)
-					if err != nil {
-						continue
-					}
-					s = string(b)
-				}
-				if !slices.Contains(f.Values, s) {
-					f.Values = append(f.Values, s)
-				}
-			}
-		}
-		out = append(out, f)
-	}
-	return out
 }

@@ -597,7 +597,7 @@ func (s *Scanner) scanFile(f File, opts Options, ws *workerState) *fileResult {
 			if compact == nil {
 				compact = oneLine(rec.Raw)
 			}
-			fr.alerts = append(fr.alerts, &Alert{Rule: r, Key: s.Key(r), Time: ev.Time, Origin: origin, Fields: alertFields(r, []map[string]any{fields}), Event: compact})
+			fr.alerts = append(fr.alerts, &Alert{Rule: r, Key: s.Key(r), Time: ev.Time, Origin: origin, Fields: AlertFields(r, []map[string]any{fields}), Event: compact})
 		}
 		if collect {
 			// Correlation alerts name no origin: hold only time and fields.
@@ -637,8 +637,10 @@ func recordTime(raw []byte) (time.Time, bool) {
 	return t, err == nil
 }
 
-// alertFields collects the values of the rule's alert fields in events.
-func alertFields(r *ir.Rule, events []map[string]any) []Field {
+// AlertFields collects the values of the rule's alert fields in events
+// (scalar texts, distinct, in order of appearance); hunt uses it too, so
+// that both print the same alerts.
+func AlertFields(r *ir.Rule, events []map[string]any) []Field {
 	var out []Field
 	for _, name := range r.Meta.AlertFields {
 		f := Field{Name: name}
@@ -693,7 +695,7 @@ func (s *Scanner) correlationAlert(c *eval.Correlator, ca eval.Alert, collected 
 	for _, g := range ca.Group {
 		group[g.Field] = g.Value
 	}
-	fields := alertFields(r, append([]map[string]any{group}, window...))
+	fields := AlertFields(r, append([]map[string]any{group}, window...))
 	a := ca
 	return &Alert{Rule: r, Key: s.Key(r), Time: ca.End, Fields: fields, Correlation: &a}
 }
