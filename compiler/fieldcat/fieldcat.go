@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sigforge/sigforge/compiler/internal/editdist"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sigforge/sigforge/compiler/ir"
@@ -285,30 +287,9 @@ func (c *Catalog) nearest(field string, services []*Service) string {
 		bestD = 2
 	}
 	for _, k := range c.known(services) {
-		if d := distance(strings.ToLower(k), strings.ToLower(field)); d < bestD {
+		if d := editdist.Levenshtein(strings.ToLower(k), strings.ToLower(field)); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

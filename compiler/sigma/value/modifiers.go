@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/sigforge/sigforge/compiler/internal/editdist"
 )
 
 // Class divides modifiers as the specification does (§5.3).
@@ -286,7 +288,7 @@ func suggest(name string) string {
 	}
 	best, bestD := "", 3
 	for _, m := range Modifiers() {
-		if d := distance(strings.ToLower(name), m.Name); d < bestD {
+		if d := editdist.Levenshtein(strings.ToLower(name), m.Name); d < bestD {
 			best, bestD = m.Name, d
 		}
 	}
@@ -294,25 +296,4 @@ func suggest(name string) string {
 		return ""
 	}
 	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
