@@ -2,6 +2,10 @@ package compiler
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/lower"
@@ -10,9 +14,11 @@ import (
 	v "github.com/sigforge/sigforge/compiler/validate"
 )
 
+// input is one rule file: its bytes, or (disk) a path buildFile reads.
 type input struct {
 	name string
 	data []byte
+	disk bool
 }
 
 // entry is one document of the loaded set on its way to the intermediate
@@ -31,43 +37,28 @@ func (e *entry) failed(strict bool) bool {
 	return e.ds.HasErrors()
 }
 
-// build reads, lowers and links the documents of every input.
+// build reads, lowers and links the documents of every input. Files are
+// read and lowered in parallel (they share nothing until linking); the
+// results keep the inputs' order, so the output does not depend on the
+// scheduling.
 func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
-	var ds source.Diagnostics
 	lopts := lower.Options{}
 	if opts.Config != nil {
 		lopts.Placeholders = opts.Config.Placeholders
 	}
+	files := make([]fileResult, len(inputs))
+	parallel(len(inputs), func(i int) {
+		files[i] = buildFile(inputs[i], opts, lopts)
+	})
+	var ds source.Diagnostics
 	set := &Set{Rules: []*ir.Rule{}}
 	var entries []*entry
-	for _, in := range inputs {
-		set.Files = append(set.Files, in.name)
-		docs, fileDS := sigma.Read(in.name, in.data)
-		ds = append(ds, fileDS...)
-		if len(docs) == 0 && len(fileDS) == 0 {
-			ds.Warn(source.Pos{File: in.name, Line: 1, Col: 1}, v.MissingField, "the file holds no rule")
+	for i, f := range files {
+		if !f.unreadable {
+			set.Files = append(set.Files, inputs[i].name)
 		}
-		for _, d := range docs {
-			e := &entry{doc: d, ds: d.Problems}
-			var more source.Diagnostics
-			switch d.Kind {
-			case sigma.KindFilter:
-				if d.Filter != nil && d.Filter.Detection != nil {
-					e.filter, more = lower.Detection(d.Filter.Detection, lopts)
-				}
-			default:
-				e.rule, more = lower.Rule(d, lopts)
-				more = append(more, fieldChecks(e.rule, opts)...)
-			}
-			e.ds = append(e.ds, more...)
-			ds = append(ds, more...)
-			if d.Kind != sigma.KindFilter && opts.Strict {
-				more = strictChecks(d)
-				e.ds = append(e.ds, more...)
-				ds = append(ds, more...)
-			}
-			entries = append(entries, e)
-		}
+		ds = append(ds, f.ds...)
+		entries = append(entries, f.entries...)
 	}
 	l := &linker{entries: entries, strict: opts.Strict}
 	l.duplicates()
@@ -80,6 +71,79 @@ func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
 		}
 	}
 	return set, ds
+}
+
+// fileResult is one input file read and lowered.
+type fileResult struct {
+	entries    []*entry
+	ds         source.Diagnostics
+	unreadable bool // not listed in Set.Files
+}
+
+// buildFile reads one file's documents and lowers each.
+func buildFile(in input, opts Options, lopts lower.Options) fileResult {
+	var res fileResult
+	if in.disk {
+		var err error
+		if in.data, err = os.ReadFile(in.name); err != nil {
+			res.unreadable = true
+			res.ds.Add(source.Pos{File: in.name}, v.YAMLSyntax, "cannot read: %v", unwrapPathError(err))
+			return res
+		}
+	}
+	docs, fileDS := sigma.Read(in.name, in.data)
+	res.ds = append(res.ds, fileDS...)
+	if len(docs) == 0 && len(fileDS) == 0 {
+		res.ds.Warn(source.Pos{File: in.name, Line: 1, Col: 1}, v.MissingField, "the file holds no rule")
+	}
+	for _, d := range docs {
+		e := &entry{doc: d, ds: d.Problems}
+		var more source.Diagnostics
+		switch d.Kind {
+		case sigma.KindFilter:
+			if d.Filter != nil && d.Filter.Detection != nil {
+				e.filter, more = lower.Detection(d.Filter.Detection, lopts)
+			}
+		default:
+			e.rule, more = lower.Rule(d, lopts)
+			more = append(more, fieldChecks(e.rule, opts)...)
+		}
+		e.ds = append(e.ds, more...)
+		res.ds = append(res.ds, more...)
+		if d.Kind != sigma.KindFilter && opts.Strict {
+			more = strictChecks(d)
+			e.ds = append(e.ds, more...)
+			res.ds = append(res.ds, more...)
+		}
+		res.entries = append(res.entries, e)
+	}
+	return res
+}
+
+// parallel calls do(i) for every i in [0, n) on up to GOMAXPROCS
+// goroutines and returns when all calls have returned.
+func parallel(n int, do func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			do(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				do(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // linker checks and links documents across the loaded set.

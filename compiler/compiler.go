@@ -74,14 +74,9 @@ func Load(paths []string, opts Options) (*Set, source.Diagnostics) {
 		}
 	}
 	slices.Sort(files)
-	var inputs []input
-	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			ds.Add(source.Pos{File: p}, v.YAMLSyntax, "cannot read: %v", unwrapPathError(err))
-			continue
-		}
-		inputs = append(inputs, input{p, data})
+	inputs := make([]input, len(files))
+	for i, p := range files {
+		inputs[i] = input{name: p, disk: true}
 	}
 	set, more := build(inputs, opts)
 	ds = append(ds, more...)
@@ -91,7 +86,7 @@ func Load(paths []string, opts Options) (*Set, source.Diagnostics) {
 
 // Parse reads one rule file's bytes; name is the path used in positions.
 func Parse(name string, data []byte, opts Options) (*Set, source.Diagnostics) {
-	set, ds := build([]input{{name, data}}, opts)
+	set, ds := build([]input{{name: name, data: data}}, opts)
 	finish(&ds, opts)
 	return set, ds
 }
