@@ -117,44 +117,49 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	if !ok {
 		return nil
 	}
-	var groups [][]ir.Value // one group (an OR of variants) per written value
+	// The variants of all written values, and under |all where each
+	// value's variants end (they are ANDed value by value).
+	vals := make([]ir.Value, 0, len(raw))
+	var ends []int
+	multi := false
 	for _, val := range raw {
-		g, ok := l.lowerValue(it, m, val, transforms)
-		if !ok {
+		start := len(vals)
+		var ok bool
+		if vals, ok = l.lowerValue(it, m, val, transforms, vals); !ok {
+			vals = vals[:start]
 			continue
 		}
-		groups = append(groups, g)
+		multi = multi || len(vals)-start > 1
+		if m.All {
+			ends = append(ends, len(vals))
+		}
 	}
 	if hasErrorsSince(l.ds, errs) {
 		return nil
 	}
-	return negated(negate, combine(m, groups))
+	return negated(negate, combine(m, vals, ends, multi))
 }
 
 // combine builds the Match (or an AND of Matches under |all when values
-// turned into several variants).
-func combine(m *ir.Match, groups [][]ir.Value) ir.Expr {
-	multi := false
-	for _, g := range groups {
-		if len(g) > 1 {
-			multi = true
-		}
-	}
+// turned into several variants: ends are where each value's variants end).
+func combine(m *ir.Match, vals []ir.Value, ends []int, multi bool) ir.Expr {
 	if !m.All || !multi {
-		for _, g := range groups {
-			m.Values = append(m.Values, g...)
+		if len(vals) > 0 {
+			m.Values = vals
 		}
 		if len(m.Values) == 1 {
 			m.All = false
 		}
 		return m
 	}
-	and := &ir.And{Pos: m.Pos}
-	for _, g := range groups {
+	and := &ir.And{Pos: m.Pos, Args: make([]ir.Expr, 0, len(ends))}
+	start := 0
+	for _, end := range ends {
 		c := *m
 		c.All = false
-		c.Values = g
+		c.Values = vals[start:end:end]
 		and.Args = append(and.Args, &c)
+		start = end
 	}
 	return and
 }
@@ -181,88 +186,81 @@ func (l *lowerer) exists(it *sigma.Item, m *ir.Match, negate bool) ir.Expr {
 	return &ir.Not{Pos: m.Pos, Arg: m}
 }
 
-// lowerValue turns one written value into its variants.
-func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, transforms []sigma.Modifier) ([]ir.Value, bool) {
+// lowerValue appends the variants of one written value to dst.
+func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, transforms []sigma.Modifier, dst []ir.Value) ([]ir.Value, bool) {
 	if val.Kind == sigma.Null {
 		l.ds.Add(val.Pos, v.BadSearch, "%s: null cannot be one value of a list", it.Key)
-		return nil, false
+		return dst, false
 	}
 	switch m.Op {
 	case ir.OpRegex:
 		if val.Kind != sigma.String {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: a regular expression must be a string", it.Key)
-			return nil, false
+			return dst, false
 		}
-		if _, err := regexp.Compile(regexFlags(m.Regex) + val.Text); err != nil {
+		if err := checkRegex(m.Regex, val.Text); err != nil {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: invalid regular expression: %s", it.Key, regexError(err))
-			return nil, false
+			return dst, false
 		}
-		return []ir.Value{ir.Str(val.Text)}, true
+		return append(dst, ir.Str(val.Text)), true
 	case ir.OpCIDR:
 		if _, err := netip.ParsePrefix(val.Text); err != nil || val.Kind != sigma.String {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: %q is not a CIDR network (e.g. 10.0.0.0/8)", it.Key, val.Text)
-			return nil, false
+			return dst, false
 		}
-		return []ir.Value{ir.Str(val.Text)}, true
+		return append(dst, ir.Str(val.Text)), true
 	case ir.OpFieldRef:
 		if val.Kind != sigma.String || strings.ContainsAny(val.Text, "*?") || val.Text == "" {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: fieldref takes a field name without wildcards", it.Key)
-			return nil, false
+			return dst, false
 		}
-		return []ir.Value{ir.Str(val.Text)}, true
+		return append(dst, ir.Str(val.Text)), true
 	case ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE:
 		n, ok := number(val)
 		if !ok {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: %s compares numbers; %q is not one", it.Key, m.Op, val.Text)
-			return nil, false
+			return dst, false
 		}
-		return []ir.Value{n}, true
+		return append(dst, n), true
 	}
 	if m.TimePart != "" {
 		n, ok := number(val)
 		if !ok {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: %s compares a number; %q is not one", it.Key, m.TimePart, val.Text)
-			return nil, false
+			return dst, false
 		}
 		r := timeRanges[m.TimePart]
 		if n.Num != float64(int64(n.Num)) || n.Num < r[0] || n.Num > r[1] {
 			l.ds.Add(val.Pos, v.BadModifier, "%s: a %s is a whole number from %v to %v, not %s", it.Key, m.TimePart, r[0], r[1], val.Text)
-			return nil, false
+			return dst, false
 		}
-		return []ir.Value{n}, true
+		return append(dst, n), true
 	}
 	if len(transforms) == 0 && it.Field != "" {
 		switch val.Kind {
 		case sigma.Int, sigma.Float:
 			if n, ok := number(val); ok {
-				return []ir.Value{n}, true
+				return append(dst, n), true
 			}
 		case sigma.Bool:
-			return []ir.Value{ir.BoolValue(val.Text == "true")}, true
+			return append(dst, ir.BoolValue(val.Text == "true")), true
 		}
-		return []ir.Value{value.Parse(val.Text)}, true
+		return append(dst, value.Parse(val.Text)), true
 	}
-	vals := []ir.Value{value.Parse(val.Text)}
+	start := len(dst)
+	dst = append(dst, value.Parse(val.Text))
 	for _, t := range transforms {
-		if m.Op == ir.OpRegex {
-			continue // contains/startswith/endswith do not change an unanchored search
+		var err string
+		if dst, err = transform(t.Name, dst, start); err != "" {
+			l.ds.Add(t.Pos, v.BadModifier, "%s: %s", it.Key, err)
+			return dst, false
 		}
-		var next []ir.Value
-		for _, x := range vals {
-			out, err := transform(t.Name, x)
-			if err != "" {
-				l.ds.Add(t.Pos, v.BadModifier, "%s: %s", it.Key, err)
-				return nil, false
-			}
-			next = append(next, out...)
-		}
-		vals = next
-		if len(vals) > maxValues {
+		if len(dst)-start > maxValues {
 			l.ds.Add(t.Pos, v.BadModifier, "%s: the modifiers expand the value to more than %d variants", it.Key, maxValues)
-			return nil, false
+			return dst, false
 		}
 	}
-	return dedupe(vals), true
+	return dedupe(dst, start), true
 }
 
 // maxWindashSites bounds |windash, which makes 5^n variants of a value
@@ -272,62 +270,83 @@ const maxWindashSites = 5
 // maxValues bounds the values one item may expand to (windash, expand).
 const maxValues = 10000
 
-// transform applies one string transformation (package value).
-func transform(name string, x ir.Value) ([]ir.Value, string) {
-	var (
-		out []ir.Value
-		err error
-	)
+// transform applies one string transformation (package value) to each of
+// vals[start:], in place, and returns vals with the results.
+func transform(name string, vals []ir.Value, start int) ([]ir.Value, string) {
+	var each func(ir.Value) ir.Value // a transformation giving one value
 	switch name {
 	case "contains":
-		out = []ir.Value{value.Contains(x)}
+		each = value.Contains
 	case "startswith":
-		out = []ir.Value{value.StartsWith(x)}
+		each = value.StartsWith
 	case "endswith":
-		out = []ir.Value{value.EndsWith(x)}
-	case "base64":
-		var b ir.Value
-		b, err = value.Base64(x)
-		out = []ir.Value{b}
-	case "base64offset":
-		out, err = value.Base64Offset(x)
+		each = value.EndsWith
 	case "utf16le":
-		out = []ir.Value{value.UTF16LE(x)}
+		each = value.UTF16LE
 	case "wide":
 		// pySigma's wide only encodes ASCII text.
-		for _, p := range x.Parts {
-			for i := 0; i < len(p.Text); i++ {
-				if p.Text[i] >= 0x80 {
-					return nil, "wide only encodes ASCII text; use utf16le"
+		for _, x := range vals[start:] {
+			for _, p := range x.Parts {
+				for i := 0; i < len(p.Text); i++ {
+					if p.Text[i] >= 0x80 {
+						return vals, "wide only encodes ASCII text; use utf16le"
+					}
 				}
 			}
 		}
-		out = []ir.Value{value.Wide(x)}
+		each = value.Wide
 	case "utf16be":
-		out = []ir.Value{value.UTF16BE(x)}
+		each = value.UTF16BE
 	case "utf16":
-		out = []ir.Value{value.UTF16(x)}
-	case "windash":
-		if n := windashSites(x); n > maxWindashSites {
-			return nil, fmt.Sprintf("windash: the value has %d option dashes; at most %d are expanded (5^n variants)", n, maxWindashSites)
+		each = value.UTF16
+	case "base64":
+		for i := start; i < len(vals); i++ {
+			b, err := value.Base64(vals[i])
+			if err != nil {
+				return vals, err.Error()
+			}
+			vals[i] = b
 		}
-		out = value.Windash(x)
+		return vals, ""
+	case "base64offset", "windash":
+		var out []ir.Value
+		for _, x := range vals[start:] {
+			var forms []ir.Value
+			if name == "windash" {
+				if n := windashSites(x); n > maxWindashSites {
+					return vals, fmt.Sprintf("windash: the value has %d option dashes; at most %d are expanded (5^n variants)", n, maxWindashSites)
+				}
+				forms = value.Windash(x)
+			} else {
+				var err error
+				if forms, err = value.Base64Offset(x); err != nil {
+					return vals, err.Error()
+				}
+			}
+			if len(vals) == start+1 {
+				out = forms // one value (the usual case): its forms are the result
+				break
+			}
+			out = append(out, forms...)
+		}
+		return append(vals[:start], out...), ""
 	default:
-		return nil, fmt.Sprintf("unknown transformation %s", name)
+		return vals, fmt.Sprintf("unknown transformation %s", name)
 	}
-	if err != nil {
-		return nil, err.Error()
+	for i := start; i < len(vals); i++ {
+		vals[i] = each(vals[i])
 	}
-	return out, ""
+	return vals, ""
 }
 
-func dedupe(vals []ir.Value) []ir.Value {
-	if len(vals) < 2 {
+// dedupe drops repeated variants from vals[start:].
+func dedupe(vals []ir.Value, start int) []ir.Value {
+	if len(vals)-start < 2 {
 		return vals
 	}
-	out := vals[:0:0]
-	seen := make(map[string]bool, len(vals))
-	for _, x := range vals {
+	seen := make(map[string]bool, len(vals)-start)
+	out := vals[:start]
+	for _, x := range vals[start:] {
 		if k := x.Quoted(); !seen[k] {
 			seen[k] = true
 			out = append(out, x)
@@ -349,6 +368,12 @@ func number(val sigma.Value) (ir.Value, bool) {
 		return ir.Value{}, false
 	}
 	return ir.Value{Kind: ir.KindNumber, Num: f, NumText: val.Text}, true
+}
+
+// checkRegex compiles a regular expression with its flags to check it.
+func checkRegex(f ir.RegexFlags, expr string) error {
+	_, err := regexp.Compile(regexFlags(f) + expr)
+	return err
 }
 
 func regexFlags(f ir.RegexFlags) string {

@@ -174,7 +174,6 @@ func CheckChain(mods []string) error {
 		wild    = "" // the modifier that added wildcards
 		encoded = -1 // index of a pending UTF-16 encoding
 		b64     = "" // the base64 modifier applied
-		seen    = map[string]int{}
 	)
 	fail := func(i int, format string, args ...any) error {
 		return &ChainError{Index: i, Modifier: mods[i], Message: fmt.Sprintf(format, args...)}
@@ -191,10 +190,11 @@ func CheckChain(mods []string) error {
 			return &ChainError{Index: i, Modifier: m, Unknown: true, Message: msg}
 		}
 		c := canonical(m)
-		if j, dup := seen[c]; dup {
-			return fail(i, "modifier %q repeats %q", m, mods[j])
+		for j, prev := range mods[:i] { // chains are short: a scan beats a map
+			if canonical(prev) == c {
+				return fail(i, "modifier %q repeats %q", m, mods[j])
+			}
 		}
-		seen[c] = i
 		if m == "exists" && len(mods) > 1 {
 			return fail(i, "modifier \"exists\" takes no other modifier")
 		}

@@ -18,26 +18,64 @@ import (
 // The result has Kind String; adjacent literal text is one Part, and the
 // empty string is a single empty Literal (like ir.Str("")).
 func Parse(raw string) ir.Value {
-	b := builder{}
+	if strings.IndexAny(raw, `\*?`) < 0 {
+		return ir.Str(raw) // the common case: no wildcard, no escape
+	}
+	p := parser{raw: raw, parts: make([]ir.Part, 0, 2*strings.Count(raw, "*")+2*strings.Count(raw, "?")+1)}
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '\\' && i+1 < len(raw):
-			i++
-			if n := raw[i]; n == '*' || n == '?' || n == '\\' {
-				b.lit(string(n))
-			} else {
-				b.lit(raw[i-1 : i+1])
+		switch raw[i] {
+		case '\\':
+			if i+1 < len(raw) {
+				if n := raw[i+1]; n == '*' || n == '?' || n == '\\' {
+					p.unescape(i)
+				}
+				i++ // any other escaped byte is kept with its backslash
 			}
-		case c == '*':
-			b.wild(ir.AnyString)
-		case c == '?':
-			b.wild(ir.AnyChar)
-		default:
-			b.lit(raw[i : i+1])
+		case '*':
+			p.wild(i, ir.AnyString)
+		case '?':
+			p.wild(i, ir.AnyChar)
 		}
 	}
-	return b.value()
+	p.flush(len(raw))
+	if len(p.parts) == 0 {
+		return ir.Str("")
+	}
+	return ir.Value{Kind: ir.KindString, Parts: p.parts}
+}
+
+// parser builds the parts of a Sigma string. The pending literal run is
+// raw[start:end of run], preceded by buf when an escape removed a
+// backslash in it; a run without such escapes is a substring of raw.
+type parser struct {
+	raw   string
+	parts []ir.Part
+	start int
+	buf   []byte
+}
+
+// unescape drops the backslash at i and keeps the byte after it.
+func (p *parser) unescape(i int) {
+	p.buf = append(p.buf, p.raw[p.start:i]...)
+	p.start = i + 1
+}
+
+func (p *parser) wild(i int, k ir.PartKind) {
+	p.flush(i)
+	p.parts = append(p.parts, ir.Part{Kind: k})
+	p.start = i + 1
+}
+
+// flush ends the literal run at end.
+func (p *parser) flush(end int) {
+	text := p.raw[p.start:end]
+	if len(p.buf) > 0 {
+		text = string(append(p.buf, text...))
+		p.buf = p.buf[:0]
+	}
+	if text != "" {
+		p.parts = append(p.parts, ir.Part{Kind: ir.Literal, Text: text})
+	}
 }
 
 // Escape writes v as a Sigma string that Parse reads back as v: wildcards
@@ -70,10 +108,10 @@ func Escape(v ir.Value) string {
 // empty literals dropped (except for the empty string itself).
 type builder struct {
 	parts []ir.Part
-	text  strings.Builder
+	text  string // the pending literal run
 }
 
-func (b *builder) lit(s string) { b.text.WriteString(s) }
+func (b *builder) lit(s string) { b.text += s }
 
 func (b *builder) wild(k ir.PartKind) {
 	b.flush()
@@ -89,9 +127,9 @@ func (b *builder) part(p ir.Part) {
 }
 
 func (b *builder) flush() {
-	if b.text.Len() > 0 {
-		b.parts = append(b.parts, ir.Part{Kind: ir.Literal, Text: b.text.String()})
-		b.text.Reset()
+	if b.text != "" {
+		b.parts = append(b.parts, ir.Part{Kind: ir.Literal, Text: b.text})
+		b.text = ""
 	}
 }
 
@@ -105,20 +143,39 @@ func (b *builder) value() ir.Value {
 
 // normalize rebuilds v's parts in normalized form.
 func normalize(parts []ir.Part) ir.Value {
-	b := builder{}
+	b := builder{parts: make([]ir.Part, 0, len(parts))}
 	for _, p := range parts {
 		b.part(p)
 	}
 	return b.value()
 }
 
-// asString returns v as a string value: numbers and booleans become their
-// literal text, so that string modifiers apply to "3306" as to '3306'.
+// asString returns v as a string value with normalized parts: numbers and
+// booleans become their literal text, so that string modifiers apply to
+// "3306" as to '3306'. A value already in that form is returned as is.
 func asString(v ir.Value) ir.Value {
 	if v.Kind == ir.KindString {
+		if isNormal(v.Parts) {
+			return v
+		}
 		return normalize(v.Parts)
 	}
 	return ir.Str(v.Text())
+}
+
+// isNormal reports whether parts are as the builder leaves them: at least
+// one part, and no empty literal or two adjacent literals unless the value
+// is the empty string.
+func isNormal(parts []ir.Part) bool {
+	if len(parts) == 1 {
+		return true
+	}
+	for i, p := range parts {
+		if p.Kind == ir.Literal && (p.Text == "" || i > 0 && parts[i-1].Kind == ir.Literal) {
+			return false
+		}
+	}
+	return len(parts) > 0
 }
 
 // literalText returns the concatenated literal text of v and whether v has

@@ -21,24 +21,36 @@ var ErrEmptyOffset = errors.New("base64offset of an empty value matches nothing"
 
 // Contains puts '*' around v, on each side that does not already have one
 // (|contains; pySigma's behaviour). Numbers and booleans become their text.
-func Contains(v ir.Value) ir.Value { return EndsWith(StartsWith(v)) }
+func Contains(v ir.Value) ir.Value { return around(v, true, true) }
 
 // StartsWith appends '*' unless v already ends with one (|startswith).
-func StartsWith(v ir.Value) ir.Value {
-	v = asString(v)
-	if last := v.Parts[len(v.Parts)-1]; last.Kind == ir.AnyString {
-		return v
-	}
-	return normalize(append(append([]ir.Part{}, v.Parts...), ir.Part{Kind: ir.AnyString}))
-}
+func StartsWith(v ir.Value) ir.Value { return around(v, false, true) }
 
 // EndsWith prepends '*' unless v already starts with one (|endswith).
-func EndsWith(v ir.Value) ir.Value {
+func EndsWith(v ir.Value) ir.Value { return around(v, true, false) }
+
+// around adds '*' before and/or after v where it has none. v's parts are
+// normalized, and a wildcard next to them keeps them so.
+func around(v ir.Value, before, after bool) ir.Value {
 	v = asString(v)
-	if v.Parts[0].Kind == ir.AnyString {
+	ps := v.Parts
+	if len(ps) == 1 && ps[0].Kind == ir.Literal && ps[0].Text == "" {
+		return ir.Value{Kind: ir.KindString, Parts: []ir.Part{{Kind: ir.AnyString}}}
+	}
+	before = before && ps[0].Kind != ir.AnyString
+	after = after && ps[len(ps)-1].Kind != ir.AnyString
+	if !before && !after {
 		return v
 	}
-	return normalize(append([]ir.Part{{Kind: ir.AnyString}}, v.Parts...))
+	out := make([]ir.Part, 0, len(ps)+2)
+	if before {
+		out = append(out, ir.Part{Kind: ir.AnyString})
+	}
+	out = append(out, ps...)
+	if after {
+		out = append(out, ir.Part{Kind: ir.AnyString})
+	}
+	return ir.Value{Kind: ir.KindString, Parts: out}
 }
 
 // Base64 returns the standard, padded base64 encoding of v's bytes
