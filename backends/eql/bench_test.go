@@ -2,6 +2,7 @@ package eql
 
 import (
 	"errors"
+	"github.com/sigforge/sigforge/compiler/ecs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ func BenchmarkCompileSigmaHQ(b *testing.B) {
 	}
 	// Compile on ECS-named fields as well, so that the EQL emitter itself
 	// is measured on the whole corpus and not only on AWS rules.
-	raw := &Backend{opts: be.opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}
+	raw := &Backend{opts: be.opts, ecs: ecs.Options{Mapping: ecs.MappingNone}}
 	b.ReportAllocs()
 	compiled := 0
 	for b.Loop() {
@@ -78,7 +79,7 @@ func TestSigmaHQCompiledParses(t *testing.T) {
 		t.Skip("corpus-wide test")
 	}
 	dir := corpus.Dir(t, "sigmahq-rules")
-	be := &Backend{opts: Options{Category: "any"}, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}
+	be := &Backend{opts: Options{Category: "any"}, ecs: ecs.Options{Mapping: ecs.MappingNone}}
 	compiled, refused := 0, map[string]int{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {

@@ -49,9 +49,9 @@ type Options struct {
 // Backend compiles rules to EQL.
 type Backend struct {
 	opts Options
-	// rewrite maps the rule's raw CloudTrail names to ECS (ecs.Rewrite);
-	// tests replace it to compile rules already written on ECS names.
-	rewrite func(*ir.Rule) (*ir.Rule, error)
+	// ecs maps the rule's raw CloudTrail names to ECS (or, with
+	// ecs.MappingNone, keeps the rule's names) and events likewise.
+	ecs ecs.Options
 }
 
 var (
@@ -72,7 +72,7 @@ func New(cfg *config.Config) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{opts: opts, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return eo.RewriteFor(Name, r) }}, nil
+	return &Backend{opts: opts, ecs: eo}, nil
 }
 
 // Name returns "eql".
@@ -89,7 +89,7 @@ func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
 
 // Query returns the rule's EQL query text without a trailing newline.
 func (b *Backend) Query(r *ir.Rule) (string, error) {
-	r, err := b.rewrite(r)
+	r, err := b.ecs.RewriteFor(Name, r)
 	if err != nil {
 		return "", err
 	}
@@ -183,17 +183,20 @@ func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &query{q: q}, nil
+	return &query{q: q, ecs: b.ecs}, nil
 }
 
-type query struct{ q *eqlq.Query }
+type query struct {
+	q   *eqlq.Query
+	ecs ecs.Options
+}
 
 // Fires maps every raw CloudTrail event to the ECS document Elastic's
 // integration indexes and runs the query on the stream.
 func (q *query) Fires(events []event.Event) (bool, error) {
 	docs := make([]eqlq.Doc, len(events))
 	for i, ev := range events {
-		docs[i] = eqlq.Doc{Fields: ecs.Map(ev.Fields), Time: ev.Time}
+		docs[i] = eqlq.Doc{Fields: q.ecs.Document(ev.Fields), Time: ev.Time}
 	}
 	return q.q.Run(docs), nil
 }

@@ -2,6 +2,7 @@ package eql
 
 import (
 	"errors"
+	"github.com/sigforge/sigforge/compiler/ecs"
 	"strings"
 	"testing"
 	"time"
@@ -144,7 +145,7 @@ func TestUnsupported(t *testing.T) {
 }
 
 func TestKeywordField(t *testing.T) {
-	b := &Backend{opts: Options{Category: "any", KeywordField: "message"}, rewrite: func(r *ir.Rule) (*ir.Rule, error) { return r, nil }}
+	b := &Backend{opts: Options{Category: "any", KeywordField: "message"}, ecs: ecs.Options{Mapping: ecs.MappingNone}}
 	out, err := b.Compile(rule(match("", ir.OpEqual, ir.Str("FATAL"), ir.Pattern("password*failed"))))
 	require.NoError(t, err)
 	assert.Equal(t, "any where stringContains~(message, \"FATAL\") or message : \"*password*failed*\"\n", out.Text)
@@ -174,14 +175,14 @@ func TestSequence(t *testing.T) {
 `, out.Text)
 }
 
-// onECS returns the backend without the CloudTrail→ECS rewrite, for rules
+// onECS returns the backend with mapping none, for rules
 // written directly on ECS field names.
 func onECS() (*Backend, error) {
 	b, err := New(nil)
 	if err != nil {
 		return nil, err
 	}
-	b.rewrite = func(r *ir.Rule) (*ir.Rule, error) { return r, nil }
+	b.ecs = ecs.Options{Mapping: ecs.MappingNone}
 	return b, nil
 }
 

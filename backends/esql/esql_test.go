@@ -2,6 +2,7 @@ package esql
 
 import (
 	"errors"
+	"github.com/sigforge/sigforge/compiler/ecs"
 	"testing"
 	"time"
 
@@ -142,13 +143,13 @@ func TestSpan(t *testing.T) {
 	assert.Equal(t, "1500 milliseconds", Span(1500*time.Millisecond))
 }
 
-// onECS returns the backend without the CloudTrail→ECS rewrite, for rules
+// onECS returns the backend with mapping none, for rules
 // written directly on ECS field names.
 func onECS() (*Backend, error) {
 	b, err := New(nil)
 	if err != nil {
 		return nil, err
 	}
-	b.rewrite = func(r *ir.Rule) (*ir.Rule, error) { return r, nil }
+	b.ecs = ecs.Options{Mapping: ecs.MappingNone}
 	return b, nil
 }

@@ -47,7 +47,7 @@ func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &thresholdQuery{match: match, th: *doc.Threshold, window: window}, nil
+		return &thresholdQuery{match: match, th: *doc.Threshold, window: window, ecs: b.ecsOpts}, nil
 	}
 	return nil, fmt.Errorf("kibana: rule type %q cannot be run", doc.Type)
 }
@@ -76,6 +76,7 @@ type thresholdQuery struct {
 	match  backends.Query
 	th     Threshold
 	window time.Duration
+	ecs    ecs.Options
 }
 
 type hit struct {
@@ -97,7 +98,7 @@ func (q *thresholdQuery) Fires(events []event.Event) (bool, error) {
 		if !ok {
 			continue
 		}
-		doc := ecs.Map(ev.Fields)
+		doc := q.ecs.Document(ev.Fields)
 		var key []string
 		complete := true
 		for _, f := range q.th.Field {

@@ -363,7 +363,7 @@ func (b *Backend) threshold(r *ir.Rule) (thresholdPlan, bool) {
 		}
 		parts = append(parts, "("+q+")")
 	}
-	rw, err := ecs.Rewrite(r, b.ecsOpts)
+	rw, err := b.ecsOpts.RewriteFor(Name, r)
 	if err != nil {
 		return thresholdPlan{}, false
 	}

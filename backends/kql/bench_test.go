@@ -2,6 +2,7 @@ package kql
 
 import (
 	"errors"
+	"github.com/sigforge/sigforge/compiler/ecs"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func sigmaHQRules(tb testing.TB) []*ir.Rule {
 // rawBackend compiles on the rule's own field names, case-sensitively, so
 // that every rule reaches the KQL emitter.
 func rawBackend() *Backend {
-	return &Backend{opts: Options{Case: CaseExact}, schema: kqlq.ECSSchema(), raw: true}
+	return &Backend{opts: Options{Case: CaseExact}, schema: kqlq.ECSSchema(), ecs: ecs.Options{Mapping: ecs.MappingNone}}
 }
 
 // BenchmarkCompileSigmaHQ compiles every SigmaHQ rule to KQL, through the

@@ -60,9 +60,6 @@ type Backend struct {
 	opts   Options
 	ecs    ecs.Options
 	schema kqlq.Schema
-	// raw skips the ECS rewrite (tests compile rules written on any field
-	// names, to put the whole SigmaHQ corpus through the emitter).
-	raw bool
 }
 
 var (
@@ -113,12 +110,9 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 	if r.Detection == nil {
 		return "", unsupported(r, r.Pos, "a rule without detection", "")
 	}
-	rw := r
-	if !b.raw {
-		var err error
-		if rw, err = b.ecs.RewriteFor(Name, r); err != nil {
-			return "", err
-		}
+	rw, err := b.ecs.RewriteFor(Name, r)
+	if err != nil {
+		return "", err
 	}
 	c := compiler{b: b, rule: r}
 	return c.expr(rw.Detection)
@@ -143,19 +137,20 @@ func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &query{n: n, schema: b.schema}, nil
+	return &query{n: n, schema: b.schema, ecs: b.ecs}, nil
 }
 
 type query struct {
 	n      kqlq.Node
 	schema kqlq.Schema
+	ecs    ecs.Options
 }
 
 // Fires maps every raw CloudTrail event to the ECS document Elastic's
 // integration indexes and reports whether the query matches any of them.
 func (q *query) Fires(events []event.Event) (bool, error) {
 	for _, ev := range events {
-		ok, err := kqlq.Eval(q.n, ecs.Map(ev.Fields), q.schema)
+		ok, err := kqlq.Eval(q.n, q.ecs.Document(ev.Fields), q.schema)
 		if err != nil || ok {
 			return ok, err
 		}

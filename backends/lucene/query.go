@@ -383,16 +383,19 @@ func (b *Backend) Prepare(out backends.Output) (backends.Query, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return fired{q}, nil
+	return fired{q, b.ecs}, nil
 }
 
-type fired struct{ q *Query }
+type fired struct {
+	q   *Query
+	ecs ecs.Options
+}
 
 // Fires maps every raw CloudTrail event to ECS and reports whether the
 // query matches any of them.
 func (f fired) Fires(events []event.Event) (bool, error) {
 	for _, ev := range events {
-		if f.q.Match(ecs.Map(ev.Fields)) {
+		if f.q.Match(f.ecs.Document(ev.Fields)) {
 			return true, nil
 		}
 	}

@@ -115,10 +115,13 @@ const (
 //
 //	targets:
 //	  elastic:
+//	    mapping: ecs              # ecs (default) | none
 //	    parameters: flat          # flat (default) | flat-bounded | flattened
 //	    field_mappings:           # raw CloudTrail name: ECS name
 //	      userIdentity.userName: user.name
 type Options struct {
+	// Mapping is MappingECS (empty means that) or MappingNone.
+	Mapping string `yaml:"mapping"`
 	// Parameters is the form of request/response parameter conditions;
 	// empty means ParamsFlat.
 	Parameters ParamForm `yaml:"parameters"`
@@ -126,6 +129,18 @@ type Options struct {
 	// trusted: it also accepts a field the table marks lossy.
 	FieldMappings map[string]string `yaml:"field_mappings"`
 }
+
+// Field mappings of the Elastic targets.
+const (
+	// MappingECS rewrites CloudTrail field names to the ECS fields of
+	// Elastic's AWS integration and refuses what has no ECS field.
+	MappingECS = "ecs"
+	// MappingNone keeps the field names the rule writes, for data indexed
+	// under those names (or rules of log sources the table does not
+	// cover), as pySigma's Elasticsearch backend does without a
+	// processing pipeline. Executors then run on the raw event.
+	MappingNone = "none"
+)
 
 // ConfigSection is the configuration section the Elastic targets share.
 const ConfigSection = "elastic"
@@ -135,6 +150,14 @@ func OptionsFromConfig(cfg *config.Config) (Options, error) {
 	var o Options
 	if err := cfg.Target(ConfigSection, &o); err != nil {
 		return o, err
+	}
+	switch o.Mapping {
+	case "", MappingECS, MappingNone:
+	default:
+		return o, fmt.Errorf("targets.%s.mapping: %q is not one of ecs, none", ConfigSection, o.Mapping)
+	}
+	if o.Mapping == MappingNone && len(o.FieldMappings) > 0 {
+		return o, fmt.Errorf("targets.%s: field_mappings need mapping: ecs", ConfigSection)
 	}
 	switch o.Parameters {
 	case "", ParamsFlat, ParamsFlatBounded, ParamsFlattened:
@@ -615,9 +638,23 @@ func normalize(parts []ir.Part) ir.Value {
 	return v
 }
 
+// Document is the document a compiled query runs on for a raw event's
+// fields: the ECS mapping (Map), or the fields as they are with
+// MappingNone.
+func (o Options) Document(fields map[string]any) map[string]any {
+	if o.Mapping == MappingNone {
+		return fields
+	}
+	return Map(fields)
+}
+
 // RewriteFor is Rewrite for a target: its errors come back as the
-// *backends.Unsupported that target reports.
+// *backends.Unsupported that target reports. With MappingNone the rule
+// comes back as it is.
 func (o Options) RewriteFor(target string, r *ir.Rule) (*ir.Rule, error) {
+	if o.Mapping == MappingNone {
+		return r, nil
+	}
 	rw, err := Rewrite(r, o)
 	if err != nil {
 		return nil, Unsupported(err, target, r)
