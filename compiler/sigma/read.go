@@ -197,42 +197,67 @@ func kindName(n *yaml.Node) string {
 	return "node"
 }
 
-var (
-	stringFields = map[string]func(d *Document) *string{
-		"title":       func(d *Document) *string { return &d.Title },
-		"id":          func(d *Document) *string { return &d.ID },
-		"name":        func(d *Document) *string { return &d.Name },
-		"status":      func(d *Document) *string { return &d.Status },
-		"description": func(d *Document) *string { return &d.Description },
-		"license":     func(d *Document) *string { return &d.License },
-		"author":      func(d *Document) *string { return &d.Author },
-		"date":        func(d *Document) *string { return &d.Date },
-		"modified":    func(d *Document) *string { return &d.Modified },
-		"taxonomy":    func(d *Document) *string { return &d.Taxonomy },
-		"level":       func(d *Document) *string { return &d.Level },
-		"severity":    func(d *Document) *string { return &d.Severity },
-		"investigation_guide": func(d *Document) *string {
-			return &d.Guide
-		},
+// stringField returns the field a string key is read into, or nil.
+func (d *Document) stringField(key string) *string {
+	switch key {
+	case "title":
+		return &d.Title
+	case "id":
+		return &d.ID
+	case "name":
+		return &d.Name
+	case "status":
+		return &d.Status
+	case "description":
+		return &d.Description
+	case "license":
+		return &d.License
+	case "author":
+		return &d.Author
+	case "date":
+		return &d.Date
+	case "modified":
+		return &d.Modified
+	case "taxonomy":
+		return &d.Taxonomy
+	case "level":
+		return &d.Level
+	case "severity":
+		return &d.Severity
+	case "investigation_guide":
+		return &d.Guide
 	}
-	listFields = map[string]func(d *Document) *[]string{
-		"references":     func(d *Document) *[]string { return &d.References },
-		"tags":           func(d *Document) *[]string { return &d.Tags },
-		"falsepositives": func(d *Document) *[]string { return &d.FalsePositives },
-		"fields":         func(d *Document) *[]string { return &d.Fields },
-		"scope":          func(d *Document) *[]string { return &d.Scope },
-		"alert_fields":   func(d *Document) *[]string { return &d.AlertFields },
+	return nil
+}
+
+// listField returns the field a string-list key is read into, or nil.
+func (d *Document) listField(key string) *[]string {
+	switch key {
+	case "references":
+		return &d.References
+	case "tags":
+		return &d.Tags
+	case "falsepositives":
+		return &d.FalsePositives
+	case "fields":
+		return &d.Fields
+	case "scope":
+		return &d.Scope
+	case "alert_fields":
+		return &d.AlertFields
 	}
-)
+	return nil
+}
 
 func (r *reader) document(n *yaml.Node, index int) *Document {
-	d := &Document{File: r.f.name, Pos: r.pos(n), Index: index,
-		KeyPos: map[string]source.Pos{}, ValuePos: map[string]source.Pos{}}
+	d := &Document{File: r.f.name, Pos: r.pos(n), Index: index}
 	if n.Kind != yaml.MappingNode {
 		r.ds.Add(d.Pos, v.BadField, "a rule document must be a map of fields, not a %s", kindName(n))
 		return nil
 	}
 	pairs := r.pairs(n)
+	d.KeyPos = make(map[string]source.Pos, len(pairs))
+	d.ValuePos = make(map[string]source.Pos, len(pairs))
 	for _, p := range pairs {
 		k, val := p[0], p[1]
 		d.KeyPos[k.Value] = r.pos(k)
@@ -247,15 +272,15 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 	for _, p := range pairs {
 		k, val := p[0], p[1]
 		key := k.Value
-		if field, ok := stringFields[key]; ok {
+		if field := d.stringField(key); field != nil {
 			if s, ok := r.str(key, val); ok {
-				*field(d) = s
+				*field = s
 			}
 			continue
 		}
-		if field, ok := listFields[key]; ok {
+		if field := d.listField(key); field != nil {
 			list, pos := r.strList(key, val, key == "falsepositives" || key == "references")
-			*field(d) = list
+			*field = list
 			if key == "tags" {
 				d.TagPos = pos
 			}
@@ -371,7 +396,7 @@ func (r *reader) checkFields(d *Document) {
 		r.ds.Add(d.ValuePos["severity"], v.BadSeverity, "severity %q is not one of %s", d.Severity, strings.Join(v.Severities, ", "))
 	}
 	for _, key := range []string{"date", "modified"} {
-		s := *stringFields[key](d)
+		s := *d.stringField(key)
 		if s != "" && !v.IsDate(s) {
 			r.ds.Add(d.ValuePos[key], v.BadDate, "%s %q is not a YYYY-MM-DD date", key, s)
 		}

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"bytes"
 	"sort"
 	"unicode/utf8"
 
@@ -17,13 +18,16 @@ type file struct {
 }
 
 func newFile(name string, data []byte) *file {
-	f := &file{name: name, data: data, lineStarts: []int{0}}
-	for i, c := range data {
-		if c == '\n' {
-			f.lineStarts = append(f.lineStarts, i+1)
+	starts := make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			break
 		}
+		i += j + 1
+		starts = append(starts, i)
 	}
-	return f
+	return &file{name: name, data: data, lineStarts: starts}
 }
 
 // offset converts a YAML line and column (1-based, column in characters)
@@ -34,6 +38,10 @@ func (f *file) offset(line, col int) int {
 	}
 	off := f.lineStarts[line-1]
 	for i := 1; i < col && off < len(f.data) && f.data[off] != '\n'; i++ {
+		if f.data[off] < utf8.RuneSelf {
+			off++
+			continue
+		}
 		_, w := utf8.DecodeRune(f.data[off:])
 		off += w
 	}
@@ -47,12 +55,17 @@ func (f *file) posAt(off int) source.Pos {
 	return source.Pos{File: f.name, Line: i + 1, Col: off - f.lineStarts[i] + 1}
 }
 
-// pos is the position of a node.
+// pos is the position of a node: posAt(offset(line, column)), without the
+// search for the line, which offset never leaves.
 func (f *file) pos(n *yaml.Node) source.Pos {
 	if n.Line == 0 {
 		return source.Pos{File: f.name, Line: 1, Col: 1}
 	}
-	return f.posAt(f.offset(n.Line, n.Column))
+	if n.Line > len(f.lineStarts) {
+		return f.posAt(len(f.data))
+	}
+	start := f.lineStarts[n.Line-1]
+	return source.Pos{File: f.name, Line: n.Line, Col: f.offset(n.Line, n.Column) - start + 1}
 }
 
 // Text is a string scalar together with what is needed to map an offset
