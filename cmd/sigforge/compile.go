@@ -75,8 +75,8 @@ func newCompileCmd() *cobra.Command {
 				}
 				var outs []backends.Output
 				unsupported, failures := 0, 0
-				for _, r := range rules {
-					o, err := t.Compile(r)
+				for i, res := range backends.CompileAll(t, rules) {
+					r, o, err := rules[i], res.Output, res.Err
 					var un *backends.Unsupported
 					switch {
 					case errors.As(err, &un):
