@@ -2,10 +2,10 @@ package eql
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Quote renders s as an EQL double-quoted string. Backslash, double quote,
@@ -13,9 +13,30 @@ import (
 // escapes Elasticsearch's lexer accepts); every other character, control
 // characters included, is written as it is, which the lexer also accepts.
 func Quote(s string) string {
+	if strings.IndexFunc(s, needsEscape) < 0 {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
+	writeQuoted(&b, s)
+	return b.String()
+}
+
+// needsEscape reports the runes Quote does not copy as they are: the
+// escaped ones, and RuneError, which stands for a byte that is not UTF-8
+// (written as U+FFFD, as a rune-by-rune copy would).
+func needsEscape(r rune) bool {
+	return r == '\\' || r == '"' || r == '\n' || r == '\r' || r == '\t' || r == '\b' || r == '\f' || r == utf8.RuneError
+}
+
+func writeQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
-	for _, r := range s {
+	for {
+		i := strings.IndexFunc(s, needsEscape)
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch r {
 		case '\\':
 			b.WriteString(`\\`)
@@ -34,12 +55,11 @@ func Quote(s string) string {
 		default:
 			b.WriteRune(r)
 		}
+		s = s[i+size:]
 	}
+	b.WriteString(s)
 	b.WriteByte('"')
-	return b.String()
 }
-
-var plainIdent = regexp.MustCompile(`^[A-Za-z_@][A-Za-z0-9_]*$`)
 
 var keywords = map[string]bool{
 	"and": true, "or": true, "not": true, "where": true, "sequence": true, "by": true, "with": true,
@@ -47,16 +67,62 @@ var keywords = map[string]bool{
 	"in": true, "like": true, "regex": true, "join": true, "of": true, "fork": true, "sample": true,
 }
 
+// isPlainIdent reports whether s is an identifier that needs no backticks
+// ([A-Za-z_@][A-Za-z0-9_]*).
+func isPlainIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_':
+		case c == '@' && i == 0:
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // FieldName renders a dotted field path, backtick-quoting segments that are
 // not plain identifiers (or are keywords).
 func FieldName(path string) string {
-	parts := strings.Split(path, ".")
-	for i, p := range parts {
-		if !plainIdent.MatchString(p) || keywords[p] {
-			parts[i] = "`" + strings.ReplaceAll(p, "`", "``") + "`"
+	if plainPath(path) {
+		return path
+	}
+	var b strings.Builder
+	writeFieldName(&b, path)
+	return b.String()
+}
+
+// plainPath reports whether no segment of path needs backticks.
+func plainPath(path string) bool {
+	for seg, rest, more := path, "", true; more; seg = rest {
+		seg, rest, more = strings.Cut(seg, ".")
+		if !isPlainIdent(seg) || keywords[seg] {
+			return false
 		}
 	}
-	return strings.Join(parts, ".")
+	return true
+}
+
+func writeFieldName(b *strings.Builder, path string) {
+	if plainPath(path) {
+		b.WriteString(path)
+		return
+	}
+	for i, seg := range strings.Split(path, ".") {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if !isPlainIdent(seg) || keywords[seg] {
+			b.WriteString("`" + strings.ReplaceAll(seg, "`", "``") + "`")
+		} else {
+			b.WriteString(seg)
+		}
+	}
 }
 
 // String renders the query in canonical form; parsing it again gives the
@@ -101,98 +167,151 @@ func FormatSpan(d time.Duration) string {
 }
 
 func (e *EventQuery) String() string {
-	cat := e.Category
-	if !plainIdent.MatchString(cat) || (keywords[cat] && cat != "any") {
-		cat = Quote(cat)
+	var b strings.Builder
+	e.write(&b)
+	return b.String()
+}
+
+func (e *EventQuery) write(b *strings.Builder) {
+	if cat := e.Category; !isPlainIdent(cat) || (keywords[cat] && cat != "any") {
+		writeQuoted(b, cat)
+	} else {
+		b.WriteString(cat)
 	}
-	return cat + " where " + e.Where.String()
+	b.WriteString(" where ")
+	writeExpr(b, e.Where)
 }
 
 func joinExprs(es []Expr) string {
-	parts := make([]string, len(es))
+	var b strings.Builder
+	writeList(&b, es)
+	return b.String()
+}
+
+// writeList writes es separated by ", ".
+func writeList(b *strings.Builder, es []Expr) {
 	for i, e := range es {
-		parts[i] = e.String()
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeExpr(b, e)
 	}
-	return strings.Join(parts, ", ")
 }
 
-// paren wraps boolean operators so that precedence survives printing.
-func paren(e Expr) string {
-	switch e.(type) {
-	case *And, *Or:
-		return "(" + e.String() + ")"
+// writeExpr writes e as its String method renders it, into one builder.
+func writeExpr(b *strings.Builder, e Expr) {
+	switch n := e.(type) {
+	case *And:
+		writeBool(b, n.Args, " and ")
+	case *Or:
+		writeBool(b, n.Args, " or ")
+	case *Not:
+		b.WriteString("not ")
+		writeOperand(b, n.Arg)
+	case *Compare:
+		writeOperand(b, n.Left)
+		b.WriteByte(' ')
+		b.WriteString(n.Op)
+		b.WriteByte(' ')
+		writeOperand(b, n.Right)
+	case *In:
+		writeOperand(b, n.Left)
+		b.WriteByte(' ')
+		if n.Negate {
+			b.WriteString("not ")
+		}
+		b.WriteString("in")
+		if n.Insensitive {
+			b.WriteByte('~')
+		}
+		b.WriteString(" (")
+		writeList(b, n.List)
+		b.WriteByte(')')
+	case *Pattern:
+		writeOperand(b, n.Left)
+		b.WriteByte(' ')
+		b.WriteString(n.Op)
+		b.WriteByte(' ')
+		if len(n.Patterns) > 1 {
+			b.WriteByte('(')
+		}
+		for i, p := range n.Patterns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeQuoted(b, p)
+		}
+		if len(n.Patterns) > 1 {
+			b.WriteByte(')')
+		}
+	case *Call:
+		b.WriteString(n.Name)
+		if n.Insensitive {
+			b.WriteByte('~')
+		}
+		b.WriteByte('(')
+		writeList(b, n.Args)
+		b.WriteByte(')')
+	case *Field:
+		if n.Optional {
+			b.WriteByte('?')
+		}
+		writeFieldName(b, n.Path)
+	case *Literal:
+		if n.Value.Kind == StringKind {
+			writeQuoted(b, n.Value.Str)
+		} else {
+			b.WriteString(n.String())
+		}
+	default:
+		b.WriteString(e.String())
 	}
-	return e.String()
 }
 
-func (n *And) String() string {
-	parts := make([]string, len(n.Args))
-	for i, a := range n.Args {
-		parts[i] = paren(a)
+// writeBool writes the arguments of and/or, parenthesizing nested and/or
+// so that precedence survives printing.
+func writeBool(b *strings.Builder, args []Expr, sep string) {
+	for i, a := range args {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		switch a.(type) {
+		case *And, *Or:
+			b.WriteByte('(')
+			writeExpr(b, a)
+			b.WriteByte(')')
+		default:
+			writeExpr(b, a)
+		}
 	}
-	return strings.Join(parts, " and ")
 }
 
-func (n *Or) String() string {
-	parts := make([]string, len(n.Args))
-	for i, a := range n.Args {
-		parts[i] = paren(a)
-	}
-	return strings.Join(parts, " or ")
-}
-
-func (n *Not) String() string { return "not " + operandString(n.Arg) }
-
-// operandString parenthesizes anything that is not a primary expression.
-func operandString(e Expr) string {
+// writeOperand parenthesizes anything that is not a primary expression.
+func writeOperand(b *strings.Builder, e Expr) {
 	switch e.(type) {
 	case *Field, *Literal, *Call:
-		return e.String()
+		writeExpr(b, e)
+	default:
+		b.WriteByte('(')
+		writeExpr(b, e)
+		b.WriteByte(')')
 	}
-	return "(" + e.String() + ")"
 }
 
-func (n *Compare) String() string {
-	return operandString(n.Left) + " " + n.Op + " " + operandString(n.Right)
+func exprString(e Expr) string {
+	var b strings.Builder
+	writeExpr(&b, e)
+	return b.String()
 }
 
-func (n *In) String() string {
-	op := "in"
-	if n.Insensitive {
-		op = "in~"
-	}
-	if n.Negate {
-		op = "not " + op
-	}
-	return operandString(n.Left) + " " + op + " (" + joinExprs(n.List) + ")"
-}
-
-func (n *Pattern) String() string {
-	ps := make([]string, len(n.Patterns))
-	for i, p := range n.Patterns {
-		ps[i] = Quote(p)
-	}
-	rhs := ps[0]
-	if len(ps) > 1 {
-		rhs = "(" + strings.Join(ps, ", ") + ")"
-	}
-	return operandString(n.Left) + " " + n.Op + " " + rhs
-}
-
-func (n *Call) String() string {
-	name := n.Name
-	if n.Insensitive {
-		name += "~"
-	}
-	return name + "(" + joinExprs(n.Args) + ")"
-}
-
-func (n *Field) String() string {
-	if n.Optional {
-		return "?" + FieldName(n.Path)
-	}
-	return FieldName(n.Path)
-}
+func (n *And) String() string     { return exprString(n) }
+func (n *Or) String() string      { return exprString(n) }
+func (n *Not) String() string     { return exprString(n) }
+func (n *Compare) String() string { return exprString(n) }
+func (n *In) String() string      { return exprString(n) }
+func (n *Pattern) String() string { return exprString(n) }
+func (n *Call) String() string    { return exprString(n) }
+func (n *Field) String() string   { return exprString(n) }
 
 func (n *Literal) String() string {
 	switch n.Value.Kind {
