@@ -49,7 +49,7 @@ BENCH_SCAN_SIZE ?= 1GB
 BENCH_SCAN_WORKERS ?= 1 2
 bench-scan: build
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	bin/sigforge gen-corpus --out "$$tmp" --size $(BENCH_SCAN_SIZE) --seed 1 && \
+	bin/sigforge gen-corpus --out "$$tmp" --size $(BENCH_SCAN_SIZE) --seed 1 --rules rules && \
 	bytes=$$(sed -n 's/^  "bytes": \([0-9]*\),$$/\1/p' "$$tmp/_manifest.json") && \
 	report() { awk -v b="$$bytes" -v what="$$1" '{ cpu = $$2 + $$3; printf "%-34s %7.1f MB/s wall  %7.1f MB/s per CPU second  %6.2f s  peak RSS %5.1f MB\n", what, b / $$1 / 1e6, (cpu > 0 ? b / cpu / 1e6 : 0), $$1, $$4 / 1024 }' "$$tmp/time"; } && \
 	for w in $(BENCH_SCAN_WORKERS); do \

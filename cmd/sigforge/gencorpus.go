@@ -8,11 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/gencorpus"
+	"github.com/sigforge/sigforge/compiler/harness"
 )
 
 func newGenCorpusCmd() *cobra.Command {
-	var outDir, size string
+	var outDir, size, rulesDir string
 	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "gen-corpus --out DIR [--size 1GB] [--seed N]",
@@ -22,7 +25,8 @@ func newGenCorpusCmd() *cobra.Command {
 			"bytes after decompression (suffixes KB, MB, GB: powers of 1024), the same bytes for\n" +
 			"the same --seed and --size. Mixed services with a small share of RDS calls, plus\n" +
 			"planted events and bursts that fire known rules of the RDS pack; the alerts a scan\n" +
-			"must raise are listed in DIR/" + gencorpus.ManifestName + ".",
+			"must raise are listed in DIR/" + gencorpus.ManifestName + "; with --rules, only those of\n" +
+			"rules that alert on their own (not the parts of correlations without generate: true).",
 		Args: cobra.NoArgs,
 		RunE: command(func(cmd *cobra.Command, _ []string) error {
 			if outDir == "" {
@@ -32,7 +36,13 @@ func newGenCorpusCmd() *cobra.Command {
 			if err != nil {
 				return usageError("--size: %v", err)
 			}
-			m, err := gencorpus.Generate(outDir, gencorpus.Options{Size: n, Seed: seed})
+			opts := gencorpus.Options{Size: n, Seed: seed}
+			if rulesDir != "" {
+				if opts.Alerts, err = alertingRules(rulesDir); err != nil {
+					return err
+				}
+			}
+			m, err := gencorpus.Generate(outDir, opts)
 			if err != nil {
 				return err
 			}
@@ -42,6 +52,7 @@ func newGenCorpusCmd() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&outDir, "out", "", "output folder")
+	cmd.Flags().StringVar(&rulesDir, "rules", "", "the pack the manifest is for: list only the alerts of its rules that alert on their own (default: every rule match)")
 	cmd.Flags().StringVar(&size, "size", "64MB", "size after decompression (e.g. 10MB, 1GB)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	return cmd
@@ -65,4 +76,22 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid size %q", s)
 	}
 	return int64(n * float64(mult)), nil
+}
+
+// alertingRules loads the pack in dir and returns which rule keys alert on
+// their own (compiler.Alerting).
+func alertingRules(dir string) (func(string) bool, error) {
+	cfg, err := config.Find(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, ds := compiler.Load([]string{dir}, compiler.Options{Config: cfg})
+	if ds.HasErrors() {
+		return nil, fmt.Errorf("%s: the rules have errors; run sigforge validate %s", dir, dir)
+	}
+	keys := map[string]bool{}
+	for _, r := range compiler.Alerting(set.Rules) {
+		keys[harness.Key(r)] = true
+	}
+	return func(rule string) bool { return keys[rule] }, nil
 }

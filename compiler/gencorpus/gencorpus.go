@@ -48,6 +48,11 @@ type Options struct {
 	// Workers compress files in parallel (default GOMAXPROCS); the output
 	// does not depend on it.
 	Workers int
+	// Alerts reports whether a rule (by its key, harness.Key) alerts on
+	// its own; the manifest lists only the matches of those rules. Rules
+	// that only feed correlations (compiler.Alerting) match planted events
+	// without alerting. Nil lists every rule's matches.
+	Alerts func(rule string) bool
 }
 
 // Interval is the time one file covers.
@@ -236,6 +241,9 @@ func Generate(dir string, opts Options) (*Manifest, error) {
 	}
 	if firstErr != nil {
 		return nil, firstErr
+	}
+	if opts.Alerts != nil {
+		m.Alerts = slices.DeleteFunc(m.Alerts, func(e Expected) bool { return !opts.Alerts(e.Rule) })
 	}
 	slices.SortFunc(m.Alerts, func(a, b Expected) int { return strings.Compare(a.Key(), b.Key()) })
 	m.End = opts.Start.Add(time.Duration((m.Files+len(streams)-1)/len(streams)) * Interval)

@@ -200,3 +200,26 @@ func TestGenerateRejectsBadSize(t *testing.T) {
 	_, err := Generate(t.TempDir(), Options{})
 	assert.ErrorContains(t, err, "size")
 }
+
+// TestAlertsFilterTheManifest: with Options.Alerts the manifest keeps only
+// the matches of rules that alert on their own; the archive is the same.
+func TestAlertsFilterTheManifest(t *testing.T) {
+	all, err := Generate(t.TempDir(), Options{Size: 1 << 20, Seed: 9})
+	require.NoError(t, err)
+	quiet := "aws_rds_discovery_call"
+	kept := 0
+	for _, e := range all.Alerts {
+		if e.Rule != quiet {
+			kept++
+		}
+	}
+	require.Less(t, kept, len(all.Alerts), "the archive has matches of %s", quiet)
+	some, err := Generate(t.TempDir(), Options{Size: 1 << 20, Seed: 9, Alerts: func(rule string) bool { return rule != quiet }})
+	require.NoError(t, err)
+	assert.Len(t, some.Alerts, kept)
+	assert.Equal(t, all.Events, some.Events)
+	assert.Equal(t, all.Bytes, some.Bytes)
+	for _, e := range some.Alerts {
+		assert.NotEqual(t, quiet, e.Rule)
+	}
+}
