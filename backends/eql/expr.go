@@ -160,8 +160,13 @@ func num(v ir.Value) *eqlq.Literal {
 // no escape for them).
 func wildcardSafe(v ir.Value) bool {
 	for _, p := range v.Parts {
-		if p.Kind == ir.Literal && strings.ContainsAny(p.Text, `*?\`) {
-			return false
+		if p.Kind != ir.Literal {
+			continue
+		}
+		for i := 0; i < len(p.Text); i++ {
+			if c := p.Text[i]; c == '*' || c == '?' || c == '\\' {
+				return false
+			}
 		}
 	}
 	return true
@@ -180,7 +185,7 @@ func patternLucene(v ir.Value) string {
 		case ir.AnyChar:
 			b.WriteString(".")
 		default:
-			b.WriteString(eqlq.LuceneLiteral(p.Text))
+			eqlq.WriteLuceneLiteral(&b, p.Text)
 		}
 	}
 	return b.String()
@@ -189,20 +194,23 @@ func patternLucene(v ir.Value) string {
 // equal compiles an OpEqual match. Values of the same form share one
 // list predicate (`f : ("a", "b*")`) unless |all asks for each.
 func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
-	var preds []eqlq.Expr
-	lists := map[string]*eqlq.Pattern{}
+	preds := make([]eqlq.Expr, 0, 1)
+	var lists []*eqlq.Pattern // one per operator (":", "like", "regex", "regex~")
 	var ins *eqlq.In
 	addPattern := func(op, p string) {
 		if m.All {
 			preds = append(preds, &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}})
 			return
 		}
-		if l, ok := lists[op]; ok {
-			l.Patterns = append(l.Patterns, p)
-			return
+		for _, l := range lists {
+			if l.Op == op {
+				l.Patterns = append(l.Patterns, p)
+				return
+			}
 		}
-		l := &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}}
-		lists[op] = l
+		l := &eqlq.Pattern{Op: op, Left: f, Patterns: make([]string, 1, len(m.Values))}
+		l.Patterns[0] = p
+		lists = append(lists, l)
 		preds = append(preds, l)
 	}
 	addIn := func(v eqlq.Expr, insensitive bool) {
@@ -287,6 +295,9 @@ func (c *compiler) regex(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 // normalize merges adjacent literal parts and repeated "*" so that Shape
 // sees a contains/prefix/suffix pattern however the value was built.
 func normalize(v ir.Value) ir.Value {
+	if isNormal(v.Parts) {
+		return v
+	}
 	var parts []ir.Part
 	for _, p := range v.Parts {
 		n := len(parts)
@@ -304,4 +315,19 @@ func normalize(v ir.Value) ir.Value {
 	}
 	v.Parts = parts
 	return v
+}
+
+// isNormal reports whether normalize would leave parts as they are: at
+// least one part, no adjacent literals, no empty literal among several
+// parts, no repeated "*".
+func isNormal(parts []ir.Part) bool {
+	for i, p := range parts {
+		switch {
+		case p.Kind == ir.Literal && p.Text == "" && len(parts) > 1:
+			return false
+		case i > 0 && p.Kind == parts[i-1].Kind && (p.Kind == ir.Literal || p.Kind == ir.AnyString):
+			return false
+		}
+	}
+	return len(parts) > 0
 }

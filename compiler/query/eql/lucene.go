@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Lucene regular expressions are what Elasticsearch's EQL `regex` and
@@ -531,8 +532,25 @@ func classLiteral(b *strings.Builder, r rune) {
 // LuceneLiteral escapes literal text for a Lucene regular expression.
 func LuceneLiteral(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		luceneLiteral(&b, r)
-	}
+	WriteLuceneLiteral(&b, s)
 	return b.String()
+}
+
+// WriteLuceneLiteral writes LuceneLiteral(s) to b.
+func WriteLuceneLiteral(b *strings.Builder, s string) {
+	b.Grow(2 * len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			luceneLiteral(b, r)
+			i += size - 1
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c < 0x20 || c == 0x7f:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		}
+	}
 }

@@ -168,6 +168,7 @@ func FormatSpan(d time.Duration) string {
 
 func (e *EventQuery) String() string {
 	var b strings.Builder
+	b.Grow(256) // most queries fit
 	e.write(&b)
 	return b.String()
 }
