@@ -13,9 +13,9 @@ import (
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/ecs"
+	"github.com/sigforge/sigforge/compiler/ecs/indexed"
 	"github.com/sigforge/sigforge/compiler/event"
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
-	kqlq "github.com/sigforge/sigforge/compiler/query/kql"
 )
 
 // Query is a parsed query_string query, ready to run on ECS documents.
@@ -180,7 +180,7 @@ func (matchAll) match(map[string]any) bool { return true }
 type exists struct{ field string }
 
 func (e exists) match(doc map[string]any) bool {
-	for _, v := range kqlq.Values(doc, e.field) {
+	for _, v := range indexed.Values(doc, e.field) {
 		if m, ok := v.(map[string]any); v != nil && (!ok || len(m) > 0) {
 			return true
 		}
@@ -199,7 +199,7 @@ func (l leafMatch) match(doc map[string]any) bool {
 	if l.field == "" || l.field == "*" {
 		return anyLeaf(doc, "", l.test)
 	}
-	for _, v := range kqlq.Values(doc, l.field) {
+	for _, v := range indexed.Values(doc, l.field) {
 		if _, isObj := v.(map[string]any); isObj {
 			continue
 		}

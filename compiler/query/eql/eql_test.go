@@ -271,3 +271,19 @@ func TestToLuceneAgreesWithRE2(t *testing.T) {
 		}
 	}
 }
+
+// A flat parameter string longer than ignore_above (8191) is not indexed:
+// no condition finds it, not even a null check, as for KQL and Lucene.
+func TestEvalIgnoreAbove(t *testing.T) {
+	long := "{a=" + strings.Repeat("x", 8200) + ", publiclyAccessible=true}"
+	d := map[string]any{"aws": map[string]any{"cloudtrail": map[string]any{"request_parameters": long, "response_elements": "{b=1}"}}}
+	for q, want := range map[string]bool{
+		`any where stringContains(aws.cloudtrail.request_parameters, "publiclyAccessible=true")`: false,
+		`any where aws.cloudtrail.request_parameters != null`:                                    false,
+		`any where aws.cloudtrail.response_elements != null`:                                     true,
+	} {
+		p, err := Parse("ignore_above", q)
+		require.NoError(t, err, q)
+		assert.Equal(t, want, p.Event.Matches(d), q)
+	}
+}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/sigforge/sigforge/compiler/event"
+	"github.com/sigforge/sigforge/compiler/ecs/indexed"
 )
 
 // Kind is the type of an EQL value.
@@ -142,8 +142,10 @@ func (n *Literal) Eval(map[string]any) []Value {
 	return []Value{n.Value}
 }
 
+// Eval returns the field's indexed values: a value over the field's
+// ignore_above is not found (EQL filters through queries and doc values).
 func (n *Field) Eval(doc map[string]any) []Value {
-	raw, _ := event.Lookup(doc, n.Path)
+	raw := indexed.Values(doc, n.Path)
 	out := make([]Value, 0, len(raw))
 	for _, r := range raw {
 		switch x := r.(type) {

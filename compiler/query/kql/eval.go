@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
+	"github.com/sigforge/sigforge/compiler/ecs/indexed"
 	"github.com/sigforge/sigforge/compiler/event"
 )
 
@@ -41,33 +41,6 @@ func ECSSchema() Schema {
 		"aws.cloudtrail.read_only": Boolean,
 		"message":                  Text,
 	}
-}
-
-// IgnoreAbove are the keyword fields of the aws.cloudtrail mapping with an
-// ignore_above limit (fields.yml of the integration): a longer value stays
-// in _source but is not indexed, so no query (not even exists) finds it.
-var IgnoreAbove = map[string]int{
-	"aws.cloudtrail.request_parameters": 8191,
-	"aws.cloudtrail.response_elements":  8191,
-}
-
-// Values returns the indexed values of a field: the scalars (and objects)
-// at the path, without nulls and without strings longer than the field's
-// ignore_above (counted in characters, as Elasticsearch does).
-func Values(doc map[string]any, field string) []any {
-	vs, _ := event.Lookup(doc, field)
-	limit, limited := IgnoreAbove[field]
-	out := vs[:0:0]
-	for _, v := range vs {
-		if v == nil {
-			continue
-		}
-		if s, ok := v.(string); ok && limited && utf8.RuneCountInString(s) > limit {
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 // ErrNested is returned for nested queries: they need a nested mapping,
@@ -106,14 +79,14 @@ func Eval(n Node, doc map[string]any, s Schema) (bool, error) {
 		if x.Field == "" || x.Field == "*" {
 			return freeText(doc, x.Value), nil
 		}
-		for _, v := range Values(doc, x.Field) {
+		for _, v := range indexed.Values(doc, x.Field) {
 			if isMatch(v, x.Value, s[x.Field]) {
 				return true, nil
 			}
 		}
 		return false, nil
 	case *Range:
-		for _, v := range Values(doc, x.Field) {
+		for _, v := range indexed.Values(doc, x.Field) {
 			if inRange(v, x.Op, x.Value.Text(), s[x.Field]) {
 				return true, nil
 			}
@@ -128,7 +101,7 @@ func Eval(n Node, doc map[string]any, s Schema) (bool, error) {
 // exists is Elasticsearch's exists query: some non-null value (an object
 // counts when it has any leaf).
 func exists(doc map[string]any, field string) bool {
-	for _, v := range Values(doc, field) {
+	for _, v := range indexed.Values(doc, field) {
 		switch x := v.(type) {
 		case nil:
 		case map[string]any:
