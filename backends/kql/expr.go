@@ -7,31 +7,42 @@ import (
 	kqlq "github.com/sigforge/sigforge/compiler/query/kql"
 )
 
-// compiler turns one rewritten detection into KQL text.
+// compiler turns one rewritten detection into KQL text, written to out.
 type compiler struct {
 	b    *Backend
 	rule *ir.Rule // the rule as written, for messages
+	out  strings.Builder
 }
 
-func (c *compiler) expr(e ir.Expr) (string, error) {
+// compile returns the KQL text of detection e of rule r.
+func compile(b *Backend, r *ir.Rule, e ir.Expr) (string, error) {
+	c := compiler{b: b, rule: r}
+	c.out.Grow(256) // most queries fit
+	if err := c.expr(e); err != nil {
+		return "", err
+	}
+	return c.out.String(), nil
+}
+
+func (c *compiler) expr(e ir.Expr) error {
 	switch n := e.(type) {
 	case *ir.And:
-		return c.list(n.Args, " and ", func(a ir.Expr) bool { _, isOr := a.(*ir.Or); return isOr })
+		return c.list(n.Args, " and ", true)
 	case *ir.Or:
-		return c.list(n.Args, " or ", func(ir.Expr) bool { return false })
+		return c.list(n.Args, " or ", false)
 	case *ir.Not:
-		inner, err := c.expr(n.Arg)
-		if err != nil {
-			return "", err
+		c.out.WriteString("not ")
+		if !needsParens(n.Arg) {
+			return c.expr(n.Arg)
 		}
-		if needsParens(n.Arg) {
-			inner = "(" + inner + ")"
-		}
-		return "not " + inner, nil
+		c.out.WriteByte('(')
+		err := c.expr(n.Arg)
+		c.out.WriteByte(')')
+		return err
 	case *ir.Match:
 		return c.match(n)
 	}
-	return "", unsupported(c.rule, e.Position(), "expression", "unknown node")
+	return unsupported(c.rule, e.Position(), "expression", "unknown node")
 }
 
 // needsParens says whether a negated expression must be grouped: and/or
@@ -46,140 +57,181 @@ func needsParens(e ir.Expr) bool {
 	return false
 }
 
-func (c *compiler) list(args []ir.Expr, sep string, paren func(ir.Expr) bool) (string, error) {
-	parts := make([]string, 0, len(args))
-	for _, a := range args {
-		s, err := c.expr(a)
-		if err != nil {
-			return "", err
+// list writes args joined by sep; in an and, or-arguments are grouped.
+func (c *compiler) list(args []ir.Expr, sep string, parenOr bool) error {
+	for i, a := range args {
+		if i > 0 {
+			c.out.WriteString(sep)
 		}
-		if paren(a) {
-			s = "(" + s + ")"
+		_, isOr := a.(*ir.Or)
+		if paren := parenOr && isOr; paren {
+			c.out.WriteByte('(')
+			if err := c.expr(a); err != nil {
+				return err
+			}
+			c.out.WriteByte(')')
+		} else if err := c.expr(a); err != nil {
+			return err
 		}
-		parts = append(parts, s)
 	}
-	if len(parts) == 1 {
-		return parts[0], nil
-	}
-	return strings.Join(parts, sep), nil
+	return nil
 }
 
-func (c *compiler) match(m *ir.Match) (string, error) {
+func (c *compiler) match(m *ir.Match) error {
 	if m.TimePart != "" {
-		return "", unsupported(c.rule, m.Pos, "time part |"+m.TimePart+" on "+m.Field, "KQL cannot extract a part of a date")
+		return unsupported(c.rule, m.Pos, "time part |"+m.TimePart+" on "+m.Field, "KQL cannot extract a part of a date")
 	}
 	field := kqlq.FormatField(m.Field)
-	if c.b.schema[m.Field] == kqlq.Text && m.Op != ir.OpExists && m.Op != ir.OpNull {
-		return "", unsupported(c.rule, m.Pos, "condition on text field "+m.Field,
+	kind := c.b.schema[m.Field]
+	if kind == kqlq.Text && m.Op != ir.OpExists && m.Op != ir.OpNull {
+		return unsupported(c.rule, m.Pos, "condition on text field "+m.Field,
 			m.Field+" is an analyzed text field: Elasticsearch matches it token by token and case-insensitively, not as Sigma compares values; use the eql or esql target")
 	}
 	switch m.Op {
 	case ir.OpExists:
-		return field + ":*", nil
+		c.out.WriteString(field)
+		c.out.WriteString(":*")
+		return nil
 	case ir.OpNull:
-		return "not " + field + ":*", nil
+		c.out.WriteString("not ")
+		c.out.WriteString(field)
+		c.out.WriteString(":*")
+		return nil
 	case ir.OpRegex:
-		return "", unsupported(c.rule, m.Pos, "|re on "+fieldName(m), "KQL has no regular expressions; use the eql target (regex~) or the lucene target (/…/)")
+		return unsupported(c.rule, m.Pos, "|re on "+fieldName(m), "KQL has no regular expressions; use the eql target (regex~) or the lucene target (/…/)")
 	case ir.OpFieldRef:
-		return "", unsupported(c.rule, m.Pos, "|fieldref on "+m.Field, "KQL cannot compare two fields; use the esql target")
+		return unsupported(c.rule, m.Pos, "|fieldref on "+m.Field, "KQL cannot compare two fields; use the esql target")
 	case ir.OpCIDR:
-		if c.b.schema[m.Field] != kqlq.IP {
-			return "", unsupported(c.rule, m.Pos, "|cidr on "+m.Field, m.Field+" is not an ip field; KQL matches CIDR blocks only on ip fields such as source.ip")
+		if kind != kqlq.IP {
+			return unsupported(c.rule, m.Pos, "|cidr on "+m.Field, m.Field+" is not an ip field; KQL matches CIDR blocks only on ip fields such as source.ip")
 		}
-		return c.values(m, field, func(v ir.Value) (string, error) {
+		return c.values(m, field, func(v ir.Value) error {
 			// An unquoted value becomes a match query, which Elasticsearch
 			// turns into a CIDR term query on an ip field; ":" of IPv6 is
 			// escaped.
-			return kqlq.EscapeLiteral(v.Text(), true, true)
+			return c.literal(text(v), true, true)
 		})
 	case ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE:
-		if c.b.schema[m.Field] != kqlq.Number {
-			return "", unsupported(c.rule, m.Pos, "|"+opName(m.Op)+" on "+m.Field,
+		if kind != kqlq.Number {
+			return unsupported(c.rule, m.Pos, "|"+opName(m.Op)+" on "+m.Field,
 				"Elasticsearch compares "+m.Field+" as a string (it is not a numeric field), so a KQL range would not compare numbers")
-		}
-		var parts []string
-		for _, v := range m.Values {
-			parts = append(parts, field+" "+m.Op.String()+" "+v.Text())
-		}
-		if len(parts) == 1 {
-			return parts[0], nil
 		}
 		sep := " or "
 		if m.All {
 			sep = " and "
 		}
-		return "(" + strings.Join(parts, sep) + ")", nil
+		if len(m.Values) > 1 {
+			c.out.WriteByte('(')
+		}
+		for i, v := range m.Values {
+			if i > 0 {
+				c.out.WriteString(sep)
+			}
+			c.out.WriteString(field)
+			c.out.WriteByte(' ')
+			c.out.WriteString(m.Op.String())
+			c.out.WriteByte(' ')
+			c.out.WriteString(text(v))
+		}
+		if len(m.Values) > 1 {
+			c.out.WriteByte(')')
+		}
+		return nil
 	}
 	if m.IsKeyword() {
-		return "", unsupported(c.rule, m.Pos, "keyword search", keywordReason)
+		return unsupported(c.rule, m.Pos, "keyword search", keywordReason)
 	}
-	return c.values(m, field, func(v ir.Value) (string, error) { return c.value(m, v) })
+	return c.values(m, field, func(v ir.Value) error { return c.value(m, v) })
 }
 
-// values renders field:v or field:(v1 or v2) (and for |all).
-func (c *compiler) values(m *ir.Match, field string, render func(ir.Value) (string, error)) (string, error) {
-	parts := make([]string, 0, len(m.Values))
-	for _, v := range m.Values {
-		s, err := render(v)
-		if ce, ok := err.(*caseError); ok {
-			return "", unsupported(c.rule, m.Pos, "case-insensitive match on "+ce.field, err.Error())
-		}
-		if err != nil {
-			return "", unsupported(c.rule, m.Pos, "value "+v.Quoted()+" on "+m.Field, err.Error())
-		}
-		parts = append(parts, s)
-	}
-	if len(parts) == 1 {
-		return field + ":" + parts[0], nil
+// values writes field:v or field:(v1 or v2) (and for |all).
+func (c *compiler) values(m *ir.Match, field string, render func(ir.Value) error) error {
+	c.out.WriteString(field)
+	c.out.WriteByte(':')
+	if len(m.Values) > 1 {
+		c.out.WriteByte('(')
 	}
 	sep := " or "
 	if m.All {
 		sep = " and "
 	}
-	return field + ":(" + strings.Join(parts, sep) + ")", nil
+	for i, v := range m.Values {
+		if i > 0 {
+			c.out.WriteString(sep)
+		}
+		err := render(v)
+		if ce, ok := err.(*caseError); ok {
+			return unsupported(c.rule, m.Pos, "case-insensitive match on "+ce.field, err.Error())
+		}
+		if err != nil {
+			return unsupported(c.rule, m.Pos, "value "+v.Quoted()+" on "+m.Field, err.Error())
+		}
+	}
+	if len(m.Values) > 1 {
+		c.out.WriteByte(')')
+	}
+	return nil
 }
 
-// value renders one value of an equality match.
-func (c *compiler) value(m *ir.Match, v ir.Value) (string, error) {
+// literal writes an unquoted literal run (kqlq.EscapeLiteral).
+func (c *compiler) literal(s string, first, last bool) error {
+	e, err := kqlq.EscapeLiteral(s, first, last)
+	if err != nil {
+		return err
+	}
+	c.out.WriteString(e)
+	return nil
+}
+
+// text is v.Text() without a copy for a plain literal.
+func text(v ir.Value) string {
+	if v.Kind == ir.KindString && len(v.Parts) == 1 && v.Parts[0].Kind == ir.Literal {
+		return v.Parts[0].Text
+	}
+	return v.Text()
+}
+
+// value writes one value of an equality match.
+func (c *compiler) value(m *ir.Match, v ir.Value) error {
 	if !m.Cased && !c.b.caseSafe(m.Field, v) {
-		return "", &caseError{field: m.Field}
+		return &caseError{field: m.Field}
 	}
 	switch v.Kind {
 	case ir.KindBool:
-		return v.Text(), nil
+		c.out.WriteString(v.Text())
+		return nil
 	case ir.KindNumber:
-		return kqlq.EscapeLiteral(v.Text(), true, true)
-	}
-	if v.Text() == "" && !v.HasWildcards() {
-		return "", errorString("the ingest pipeline drops empty strings, so an empty value never matches in Elasticsearch; use null instead")
+		return c.literal(v.Text(), true, true)
 	}
 	if !v.HasWildcards() {
-		return kqlq.Quote(v.Text()), nil
+		t := text(v)
+		if t == "" {
+			return errorString("the ingest pipeline drops empty strings, so an empty value never matches in Elasticsearch; use null instead")
+		}
+		c.out.WriteString(kqlq.Quote(t))
+		return nil
 	}
-	return wildcard(v)
+	return c.wildcard(v)
 }
 
-// wildcard renders a pattern as an unquoted KQL wildcard value.
-func wildcard(v ir.Value) (string, error) {
-	var b strings.Builder
+// wildcard writes a pattern as an unquoted KQL wildcard value.
+func (c *compiler) wildcard(v ir.Value) error {
 	for i, p := range v.Parts {
 		switch p.Kind {
 		case ir.AnyString:
-			b.WriteByte('*')
+			c.out.WriteByte('*')
 		case ir.AnyChar:
-			return "", errorString("KQL has no single-character wildcard (?); use the eql or lucene target")
+			return errorString("KQL has no single-character wildcard (?); use the eql or lucene target")
 		default:
 			if strings.ContainsFunc(p.Text, isWhitespace) {
-				return "", errorString("a KQL wildcard value cannot hold whitespace: Kibana's detection engine sends it as a query_string query, which splits it into terms; use the eql or lucene target")
+				return errorString("a KQL wildcard value cannot hold whitespace: Kibana's detection engine sends it as a query_string query, which splits it into terms; use the eql or lucene target")
 			}
-			e, err := kqlq.EscapeLiteral(p.Text, i == 0, i == len(v.Parts)-1)
-			if err != nil {
-				return "", err
+			if err := c.literal(p.Text, i == 0, i == len(v.Parts)-1); err != nil {
+				return err
 			}
-			b.WriteString(e)
 		}
 	}
-	return b.String(), nil
+	return nil
 }
 
 func isWhitespace(r rune) bool {

@@ -114,8 +114,7 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := compiler{b: b, rule: r}
-	return c.expr(rw.Detection)
+	return compile(b, r, rw.Detection)
 }
 
 func unsupported(r *ir.Rule, pos source.Pos, construct, reason string) error {

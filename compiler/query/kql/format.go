@@ -8,7 +8,11 @@ import (
 
 // Quote renders s as a quoted KQL string: an exact value with no wildcard.
 func Quote(s string) string {
+	if strings.IndexFunc(s, quoteEscaped) < 0 {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
@@ -30,14 +34,41 @@ func Quote(s string) string {
 	return b.String()
 }
 
+// quoteEscaped reports the runes Quote does not copy as they are (a byte
+// that is not UTF-8 decodes as RuneError and is written as U+FFFD).
+func quoteEscaped(r rune) bool {
+	return r == '\\' || r == '"' || r == '\t' || r == '\r' || r == '\n' || r == utf8.RuneError
+}
+
+// plainByte marks the bytes an unquoted literal keeps as they are whatever
+// surrounds them: printable ASCII except space and the special characters.
+// (Without a space no word can be read as a keyword.)
+var plainByte = func() (t [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = !isSpecial(rune(c))
+	}
+	return t
+}()
+
+// isPlain reports whether every byte of s is a plainByte (or a '*' when
+// star is true).
+func isPlain(s string, star bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] && !(star && s[i] == '*') {
+			return false
+		}
+	}
+	return true
+}
+
 // EscapeLiteral renders one literal run of an unquoted KQL value: special
 // characters and the words or/and/not where they would be read as keywords
 // get a backslash, tab/CR/LF become \t \r \n. Whitespace at the start or the
 // end of a whole value cannot be written unquoted (Kibana trims it); the
 // caller says where the run sits with first and last.
 func EscapeLiteral(s string, first, last bool) (string, error) {
-	if s == "" {
-		return "", nil
+	if isPlain(s, false) {
+		return s, nil // also ""
 	}
 	if r, _ := utf8.DecodeRuneInString(s); first && jsSpace(r) {
 		return "", fmt.Errorf("an unquoted KQL value cannot start with whitespace (Kibana trims it)")
@@ -126,6 +157,9 @@ func FormatValue(v Value) (string, error) {
 
 // FormatField renders a field name, quoted when it cannot be written bare.
 func FormatField(f string) string {
+	if f != "" && isPlain(f, true) {
+		return f
+	}
 	if f == "" || strings.ContainsFunc(f, func(r rune) bool { return isSpace(r) || (isSpecial(r) && r != '*') }) {
 		return Quote(f)
 	}
