@@ -130,6 +130,9 @@ func (m *Match) String() string {
 	return b.String()
 }
 
+// wildcardEscaper escapes the literal wildcard characters in Quoted.
+var wildcardEscaper = strings.NewReplacer("*", `\*`, "?", `\?`)
+
 // Quoted renders a value: strings in double quotes with wildcards shown as
 // * and ? and literal *, ? and \ escaped with a backslash; numbers and
 // booleans bare.
@@ -148,7 +151,7 @@ func (v Value) Quoted() string {
 		case Literal:
 			q := strconv.Quote(p.Text)
 			q = q[1 : len(q)-1]
-			q = strings.NewReplacer("*", `\*`, "?", `\?`).Replace(q)
+			q = wildcardEscaper.Replace(q)
 			b.WriteString(q)
 		}
 	}
