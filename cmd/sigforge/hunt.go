@@ -126,16 +126,7 @@ func newHuntCmd() *cobra.Command {
 					return err
 				}
 			}
-			for _, p := range res.Problems {
-				fmt.Fprintf(stderr, "sigforge: %s\n", p)
-			}
-			if err := out.Close(res, len(plan.Skipped)+len(plan.Refused)); err != nil {
-				return err
-			}
-			if res.BadFiles > 0 {
-				return fmt.Errorf("%d of %d files could not be read in full (see above)", res.BadFiles, res.Files)
-			}
-			return nil
+			return finishScan(stderr, out, res, len(plan.Skipped)+len(plan.Refused))
 		}),
 	}
 	cmd.Flags().StringVar(&engine, "engine", "", "where to run the SQL: duckdb (local archives) or athena")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -85,16 +86,7 @@ func newScanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, p := range res.Problems {
-				fmt.Fprintf(stderr, "sigforge: %s\n", p)
-			}
-			if err := out.Close(res, len(sc.Skipped())); err != nil {
-				return err
-			}
-			if res.BadFiles > 0 {
-				return fmt.Errorf("%d of %d files could not be read in full (see above)", res.BadFiles, res.Files)
-			}
-			return nil
+			return finishScan(stderr, out, res, len(sc.Skipped()))
 		}),
 	}
 	cmd.Flags().StringVar(&rulesDir, "rules", "rules", "folder of rule files")
@@ -145,4 +137,20 @@ func progress(w *os.File, files []scan.File, c *scan.Counters) func() {
 		close(done)
 		<-finished
 	}
+}
+
+// finishScan reports a scan's or hunt's problems, closes the alert output
+// with the summary (skipped rules counted) and fails when a file could not
+// be read in full.
+func finishScan(stderr io.Writer, out *scan.Writer, res *scan.Result, skipped int) error {
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "sigforge: %s\n", p)
+	}
+	if err := out.Close(res, skipped); err != nil {
+		return err
+	}
+	if res.BadFiles > 0 {
+		return fmt.Errorf("%d of %d files could not be read in full (see above)", res.BadFiles, res.Files)
+	}
+	return nil
 }
