@@ -1,7 +1,11 @@
-// Package backendtest holds what every target's tests do with the bundled
-// pack: load rules/ with its configuration, and run a target on the pack's
-// fixtures as `sigforge test --target NAME` does, failing the test on any
-// failing fixture.
+// Package backendtest holds what the targets' tests share: loading the
+// bundled pack (rules/ with its configuration) and running a target on the
+// pack's fixtures as `sigforge test --target NAME` does, failing the test on
+// any failing fixture; laying compiled rules out in golden files (Listing)
+// or compiling them for a bundle (CompileEach); reading the rules and the
+// configuration of an edge-case archive (EdgeRules, EdgeConfig); loading
+// SigmaHQ's corpus, skipping when it is absent (SigmaHQRules); and drawing
+// detections from fuzz input (DetectionGen, DecodeDocs).
 package backendtest
 
 import (

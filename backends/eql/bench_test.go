@@ -2,46 +2,18 @@ package eql
 
 import (
 	"errors"
-	"github.com/sigforge/sigforge/compiler/ecs"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
-	"github.com/sigforge/sigforge/compiler/corpus"
-	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/backends/backendtest"
+	"github.com/sigforge/sigforge/compiler/ecs"
 )
-
-// sigmaHQRules loads SigmaHQ's rules (the corpus beside the checkout).
-func sigmaHQRules(b *testing.B) []*ir.Rule {
-	dir := corpus.Dir(b, "sigmahq-rules")
-	var rules []*ir.Rule
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		set, _ := sigforge.Parse(p, data, sigforge.Options{})
-		rules = append(rules, set.Rules...)
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return rules
-}
 
 // BenchmarkCompileSigmaHQ compiles every SigmaHQ rule to EQL (the
 // CloudTrail→ECS rewrite refuses most non-AWS rules, which is part of the
 // work) and reports rules per second and how many compiled.
 func BenchmarkCompileSigmaHQ(b *testing.B) {
-	rules := sigmaHQRules(b)
+	rules := backendtest.SigmaHQRules(b)
 	be, err := New(nil)
 	if err != nil {
 		b.Fatal(err)
@@ -78,39 +50,24 @@ func TestSigmaHQCompiledParses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus-wide test")
 	}
-	dir := corpus.Dir(t, "sigmahq-rules")
 	be := &Backend{opts: Options{Category: "any"}, ecs: ecs.Options{Mapping: ecs.MappingNone}}
 	compiled, refused := 0, map[string]int{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
-			return err
+	for _, r := range backendtest.SigmaHQRules(t) {
+		out, err := be.Compile(r)
+		var u *backends.Unsupported
+		if errors.As(err, &u) {
+			refused[u.Construct]++
+			continue
 		}
-		data, err := os.ReadFile(p)
 		if err != nil {
-			return err
+			t.Errorf("%s: %v", r.File, err)
+			continue
 		}
-		set, _ := sigforge.Parse(p, data, sigforge.Options{})
-		for _, r := range set.Rules {
-			out, err := be.Compile(r)
-			var u *backends.Unsupported
-			if errors.As(err, &u) {
-				refused[u.Construct]++
-				continue
-			}
-			if err != nil {
-				t.Errorf("%s: %v", p, err)
-				continue
-			}
-			if _, err := be.Prepare(out); err != nil {
-				t.Errorf("%s: compiled EQL does not parse: %v\n%s", p, err, out.Text)
-				continue
-			}
-			compiled++
+		if _, err := be.Prepare(out); err != nil {
+			t.Errorf("%s: compiled EQL does not parse: %v\n%s", r.File, err, out.Text)
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		compiled++
 	}
 	t.Logf("%d rules compiled and parsed; refusals: %v", compiled, refused)
 	if compiled < 2000 {

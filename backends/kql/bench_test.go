@@ -2,41 +2,14 @@ package kql
 
 import (
 	"errors"
-	"github.com/sigforge/sigforge/compiler/ecs"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
-	"github.com/sigforge/sigforge/compiler/corpus"
-	"github.com/sigforge/sigforge/compiler/ir"
+	"github.com/sigforge/sigforge/backends/backendtest"
+	"github.com/sigforge/sigforge/compiler/ecs"
 	kqlq "github.com/sigforge/sigforge/compiler/query/kql"
 )
-
-// sigmaHQRules loads SigmaHQ's rules (the corpus beside the checkout).
-func sigmaHQRules(tb testing.TB) []*ir.Rule {
-	dir := corpus.Dir(tb, "sigmahq-rules")
-	var rules []*ir.Rule
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		set, _ := sigforge.Parse(p, data, sigforge.Options{})
-		rules = append(rules, set.Rules...)
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return rules
-}
 
 // rawBackend compiles on the rule's own field names, case-sensitively, so
 // that every rule reaches the KQL emitter.
@@ -49,7 +22,7 @@ func rawBackend() *Backend {
 // rules' own field names, and reports rules per second and how many
 // compiled.
 func BenchmarkCompileSigmaHQ(b *testing.B) {
-	rules := sigmaHQRules(b)
+	rules := backendtest.SigmaHQRules(b)
 	be, err := New(nil)
 	if err != nil {
 		b.Fatal(err)
@@ -106,7 +79,7 @@ func sigmaHQQueries(t *testing.T) ([]compiledQuery, map[string]int) {
 	be := rawBackend()
 	var out []compiledQuery
 	refused := map[string]int{}
-	for _, r := range sigmaHQRules(t) {
+	for _, r := range backendtest.SigmaHQRules(t) {
 		o, err := be.Compile(r)
 		var u *backends.Unsupported
 		if errors.As(err, &u) {
