@@ -55,6 +55,7 @@ var (
 	indexOnce   sync.Once
 	tacticIndex map[string]*Tactic
 	techIndex   map[string]*Technique
+	techLower   map[string]*Technique // by lowercase ID, as tags write them
 	tacticOrder map[string]int
 )
 
@@ -67,8 +68,10 @@ func index() {
 			tacticOrder[tactics[i].ShortName] = i
 		}
 		techIndex = make(map[string]*Technique, len(techniques))
+		techLower = make(map[string]*Technique, len(techniques))
 		for i := range techniques {
 			techIndex[techniques[i].ID] = &techniques[i]
+			techLower[strings.ToLower(techniques[i].ID)] = &techniques[i]
 		}
 	})
 }
@@ -87,6 +90,12 @@ func LookupTactic(shortName string) (*Tactic, bool) {
 // (T1578.002, t1578.002).
 func LookupTechnique(id string) (*Technique, bool) {
 	index()
+	if t, ok := techIndex[id]; ok {
+		return t, true
+	}
+	if t, ok := techLower[id]; ok {
+		return t, true
+	}
 	t, ok := techIndex[strings.ToUpper(id)]
 	return t, ok
 }
@@ -215,7 +224,7 @@ func ClassifyTag(name string) (TagKind, any) {
 // sub-techniques by ID. Tags the catalog does not define are ignored.
 func Threat(tags []string) []ir.Tactic {
 	index()
-	ruleTactics := map[string]bool{}
+	var ruleTactics []string
 	var techs []*Technique
 	for _, tag := range tags {
 		name, ok := strings.CutPrefix(strings.ToLower(tag), "attack.")
@@ -224,23 +233,22 @@ func Threat(tags []string) []ir.Tactic {
 		}
 		switch kind, e := ClassifyTag(name); kind {
 		case TagTactic:
-			ruleTactics[e.(*Tactic).ShortName] = true
+			if short := e.(*Tactic).ShortName; !slices.Contains(ruleTactics, short) {
+				ruleTactics = append(ruleTactics, short)
+			}
 		case TagTechnique:
 			techs = append(techs, Current(e.(*Technique)))
 		}
 	}
-	// tactic short name → parent technique ID → sub-technique IDs
-	tree := map[string]map[string]map[string]bool{}
-	add := func(tactic, parent, sub string) {
-		if tree[tactic] == nil {
-			tree[tactic] = map[string]map[string]bool{}
-		}
-		if tree[tactic][parent] == nil {
-			tree[tactic][parent] = map[string]bool{}
-		}
-		if sub != "" {
-			tree[tactic][parent][sub] = true
-		}
+	// Each placement is one node of the tree: a tactic (parent ""), a
+	// technique under it (sub "") or a sub-technique under both.
+	type placement struct {
+		tactic      int // matrix order
+		parent, sub string
+	}
+	places := make([]placement, 0, len(ruleTactics)+2*len(techs))
+	for _, tac := range ruleTactics {
+		places = append(places, placement{tactic: tacticOrder[tac]})
 	}
 	for _, t := range techs {
 		parent, sub := t.ID, ""
@@ -249,42 +257,43 @@ func Threat(tags []string) []ir.Tactic {
 		}
 		placed := false
 		for _, tac := range t.Tactics {
-			if ruleTactics[tac] {
-				add(tac, parent, sub)
+			if slices.Contains(ruleTactics, tac) {
+				places = append(places, placement{tacticOrder[tac], parent, sub})
 				placed = true
 			}
 		}
 		if !placed && len(t.Tactics) > 0 {
 			if _, ok := tacticIndex[t.Tactics[0]]; ok {
-				add(t.Tactics[0], parent, sub)
+				places = append(places, placement{tacticOrder[t.Tactics[0]], parent, sub})
 			}
 		}
 	}
-	for tac := range ruleTactics {
-		if tree[tac] == nil {
-			tree[tac] = map[string]map[string]bool{}
+	slices.SortFunc(places, func(a, b placement) int {
+		return cmp.Or(cmp.Compare(a.tactic, b.tactic), cmp.Compare(a.parent, b.parent), cmp.Compare(a.sub, b.sub))
+	})
+	places = slices.Compact(places)
+	out := make([]ir.Tactic, 0, len(places))
+	for _, p := range places {
+		if len(out) == 0 || out[len(out)-1].ShortName != tactics[p.tactic].ShortName {
+			tac := &tactics[p.tactic]
+			out = append(out, ir.Tactic{ID: tac.ID, Name: tac.Name, ShortName: tac.ShortName, Reference: tac.Reference})
 		}
-	}
-	out := make([]ir.Tactic, 0, len(tree))
-	for short, parents := range tree {
-		tac := tacticIndex[short]
-		it := ir.Tactic{ID: tac.ID, Name: tac.Name, ShortName: tac.ShortName, Reference: tac.Reference}
-		for pid, subs := range parents {
-			p := techIndex[pid]
-			tech := ir.Technique{ID: pid}
-			if p != nil {
-				tech.Name, tech.Reference = p.Name, p.Reference
+		if p.parent == "" {
+			continue
+		}
+		it := &out[len(out)-1]
+		if n := len(it.Techniques); n == 0 || it.Techniques[n-1].ID != p.parent {
+			tech := ir.Technique{ID: p.parent}
+			if t := techIndex[p.parent]; t != nil {
+				tech.Name, tech.Reference = t.Name, t.Reference
 			}
-			for sid := range subs {
-				s := techIndex[sid]
-				tech.Subtechniques = append(tech.Subtechniques, ir.Technique{ID: sid, Name: s.Name, Reference: s.Reference})
-			}
-			slices.SortFunc(tech.Subtechniques, func(a, b ir.Technique) int { return cmp.Compare(a.ID, b.ID) })
 			it.Techniques = append(it.Techniques, tech)
 		}
-		slices.SortFunc(it.Techniques, func(a, b ir.Technique) int { return cmp.Compare(a.ID, b.ID) })
-		out = append(out, it)
+		if p.sub != "" {
+			tech := &it.Techniques[len(it.Techniques)-1]
+			s := techIndex[p.sub]
+			tech.Subtechniques = append(tech.Subtechniques, ir.Technique{ID: p.sub, Name: s.Name, Reference: s.Reference})
+		}
 	}
-	slices.SortFunc(out, func(a, b ir.Tactic) int { return cmp.Compare(tacticOrder[a.ShortName], tacticOrder[b.ShortName]) })
-	return out
+	return slices.Clip(out)
 }

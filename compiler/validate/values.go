@@ -1,8 +1,8 @@
 package validate
 
 import (
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +86,9 @@ func Tag(tag string, pos source.Pos, ds *source.Diagnostics) {
 	case attack.TagUnknown:
 		ds.Add(pos, UnknownAttack, "tag %q: %s is not in the ATT&CK Enterprise v%s catalog", tag, attackName(name), attack.Version)
 	case attack.TagNewer:
-		ds.Warn(pos, OutdatedAttack, "tag %q: %s is newer than the built-in ATT&CK v%s catalog; it is not mapped", tag, attackName(name), attack.Version)
+		// Common in rule sets that follow ATT&CK closely: built without fmt.
+		ds.Append(&source.Diagnostic{Pos: pos, Code: OutdatedAttack, Severity: source.Warning,
+			Message: "tag " + strconv.Quote(tag) + ": " + attackName(name) + " is newer than the built-in ATT&CK v" + attack.Version + " catalog; it is not mapped"})
 	case attack.TagTechnique:
 		t := e.(*attack.Technique)
 		switch {
@@ -104,7 +106,7 @@ func attackName(name string) string {
 	if name != "" && name[0] == 't' && len(name) > 1 && name[1] >= '0' && name[1] <= '9' {
 		return "technique " + strings.ToUpper(name)
 	}
-	return fmt.Sprintf("tactic %q", name)
+	return "tactic " + strconv.Quote(name)
 }
 
 var fieldPathRE = regexp.MustCompile(`^[A-Za-z_@][A-Za-z0-9_@$-]*(\.[A-Za-z0-9_@$-]+)*$`)
