@@ -3,8 +3,8 @@ package esql
 import (
 	"testing"
 
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/eval"
-	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/ir"
 	esqlq "github.com/sigforge/sigforge/compiler/query/esql"
 )
@@ -19,84 +19,45 @@ var fuzzDocs = []string{
 	`{}`, // no JSON null: Sigma's |exists counts it, Elasticsearch cannot see it (docs/elastic-eql.md)
 }
 
-type irGen struct {
-	data []byte
-	i    int
-}
-
-func (g *irGen) next() byte {
-	if g.i >= len(g.data) {
-		return 0
-	}
-	b := g.data[g.i]
-	g.i++
-	return b
-}
-
 var (
 	fuzzAlpha = []byte{'a', 'b', 'c', 'A', 'B', '*', '?', '\\', '"', '-', '.', 'x', 'y', 'z', 'X'}
 	fuzzRegex = []string{`^a`, `c$`, `b.c`, `[A-Z]+`, `\d`, `x\?y`, `^$`, `a|y$`, `"`, `(^a|z$)`}
 )
 
-func (g *irGen) value() ir.Value {
-	v := ir.Value{Kind: ir.KindString}
-	for range int(g.next() % 5) {
-		c := fuzzAlpha[int(g.next())%len(fuzzAlpha)]
-		switch {
-		case c == '*' && g.next()%2 == 0:
-			v.Parts = append(v.Parts, ir.Part{Kind: ir.AnyString})
-		case c == '?' && g.next()%2 == 0:
-			v.Parts = append(v.Parts, ir.Part{Kind: ir.AnyChar})
+// fuzzDetection builds a small detection over the typed fields of fuzzDocs
+// from fuzz bytes: string operators on a and b, numeric ones on n, cidr on
+// ip.
+func fuzzDetection(data []byte) ir.Expr {
+	g := backendtest.NewDetectionGen(data)
+	return g.Expr(func() *ir.Match {
+		m := &ir.Match{Cased: g.Next()%3 == 0, All: g.Next()%4 == 0}
+		str := []string{"a", "b", "missing"}[g.Next()%3]
+		switch g.Next() % 7 {
+		case 0:
+			m.Field, m.Op = []string{"a", "b", "n", "ip", "missing"}[g.Next()%5], ir.OpExists
+		case 1:
+			m.Field, m.Op = []string{"a", "b", "n", "ip", "missing"}[g.Next()%5], ir.OpNull
+		case 2:
+			m.Field, m.Op = "ip", ir.OpCIDR
+			m.Values = []ir.Value{ir.Str([]string{"10.0.0.0/8", "192.168.0.0/16", "::1/128"}[g.Next()%3])}
+		case 3:
+			m.Field, m.Op = str, ir.OpRegex
+			m.Regex.IgnoreCase = g.Next()%2 == 0
+			m.Values = []ir.Value{ir.Str(fuzzRegex[int(g.Next())%len(fuzzRegex)])}
+		case 4:
+			m.Field, m.Op = "n", []ir.Op{ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE}[g.Next()%4]
+			m.Values = []ir.Value{ir.NumValue(float64(int(g.Next()%20) - 5))}
+		case 5:
+			m.Field, m.Op = "n", ir.OpEqual
+			m.Values = []ir.Value{ir.NumValue(float64(int(g.Next()%15) - 3))}
 		default:
-			v.Parts = append(v.Parts, ir.Part{Kind: ir.Literal, Text: string(c)})
+			m.Field, m.Op = str, ir.OpEqual
+			for range 1 + int(g.Next()%3) {
+				m.Values = append(m.Values, g.Value(fuzzAlpha))
+			}
 		}
-	}
-	if len(v.Parts) == 0 {
-		v.Parts = []ir.Part{{Kind: ir.Literal, Text: ""}}
-	}
-	return v
-}
-
-func (g *irGen) expr(depth int) ir.Expr {
-	k := g.next() % 8
-	if depth > 2 {
-		k = 7
-	}
-	switch k {
-	case 0:
-		return &ir.And{Args: []ir.Expr{g.expr(depth + 1), g.expr(depth + 1)}}
-	case 1:
-		return &ir.Or{Args: []ir.Expr{g.expr(depth + 1), g.expr(depth + 1)}}
-	case 2:
-		return &ir.Not{Arg: g.expr(depth + 1)}
-	}
-	m := &ir.Match{Cased: g.next()%3 == 0, All: g.next()%4 == 0}
-	str := []string{"a", "b", "missing"}[g.next()%3]
-	switch g.next() % 7 {
-	case 0:
-		m.Field, m.Op = []string{"a", "b", "n", "ip", "missing"}[g.next()%5], ir.OpExists
-	case 1:
-		m.Field, m.Op = []string{"a", "b", "n", "ip", "missing"}[g.next()%5], ir.OpNull
-	case 2:
-		m.Field, m.Op = "ip", ir.OpCIDR
-		m.Values = []ir.Value{ir.Str([]string{"10.0.0.0/8", "192.168.0.0/16", "::1/128"}[g.next()%3])}
-	case 3:
-		m.Field, m.Op = str, ir.OpRegex
-		m.Regex.IgnoreCase = g.next()%2 == 0
-		m.Values = []ir.Value{ir.Str(fuzzRegex[int(g.next())%len(fuzzRegex)])}
-	case 4:
-		m.Field, m.Op = "n", []ir.Op{ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE}[g.next()%4]
-		m.Values = []ir.Value{ir.NumValue(float64(int(g.next()%20) - 5))}
-	case 5:
-		m.Field, m.Op = "n", ir.OpEqual
-		m.Values = []ir.Value{ir.NumValue(float64(int(g.next()%15) - 3))}
-	default:
-		m.Field, m.Op = str, ir.OpEqual
-		for range 1 + int(g.next()%3) {
-			m.Values = append(m.Values, g.value())
-		}
-	}
-	return m
+		return m
+	})
 }
 
 // FuzzCompileAgreesWithEval compiles generated detections to ES|QL and
@@ -106,20 +67,13 @@ func FuzzCompileAgreesWithEval(f *testing.F) {
 	for _, s := range []string{"", "\x02\x07\x00\x00\x06\x03abc", "\x00\x07\x03\x06\x01\x02\x03", "\x02\x07\x01\x01\x03\x05\x05"} {
 		f.Add([]byte(s))
 	}
-	var docs []map[string]any
-	for _, d := range fuzzDocs {
-		m, err := event.Decode([]byte(d))
-		if err != nil {
-			f.Fatal(err)
-		}
-		docs = append(docs, m)
-	}
+	docs := backendtest.DecodeDocs(f, fuzzDocs)
 	b, err := onECS()
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := rule((&irGen{data: data}).expr(0))
+		r := rule(fuzzDetection(data))
 		out, err := b.Compile(r)
 		if err != nil {
 			return
