@@ -1,79 +1,36 @@
 package lucene
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
-	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
-	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
-func compileAll(t *testing.T, b *Backend, rules []*ir.Rule, header func(*ir.Rule) string) string {
-	t.Helper()
-	var out strings.Builder
-	for _, r := range rules {
-		out.WriteString(header(r))
-		o, err := b.Compile(r)
-		var u *backends.Unsupported
-		switch {
-		case errors.As(err, &u):
-			out.WriteString("unsupported: " + u.Error() + "\n\n")
-			continue
-		case err != nil:
-			t.Fatalf("%s: %v", r.Title, err)
-		}
-		out.WriteString(o.Text + "\n")
-	}
-	return out.String()
-}
-
-func configFromArchive(t *testing.T, a *txtar.Archive) *config.Config {
-	data, ok := golden.Section(a, "sigforge.yml")
-	if !ok {
-		return nil
-	}
-	path := filepath.Join(t.TempDir(), config.FileName)
-	require.NoError(t, os.WriteFile(path, data, 0o644))
-	cfg, err := config.Load(path)
-	require.NoError(t, err)
-	return cfg
-}
-
 // TestEdgeGolden compiles the edge-case rules of testdata/edge/*.txtar.
 func TestEdgeGolden(t *testing.T) {
+	listing := backendtest.Listing{Header: backendtest.TitleHeader("#"), Position: true, Blank: true}
 	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		b, err := New(configFromArchive(t, a))
+		b, err := New(backendtest.EdgeConfig(t, a, "sigforge.yml"))
 		require.NoError(t, err)
-		src, ok := golden.Section(a, "rule.yml")
-		require.True(t, ok, "no rule.yml section")
-		set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		return map[string]string{"lucene": compileAll(t, b, set.Rules, func(r *ir.Rule) string { return "# " + r.Title + "\n" })}
+		return map[string]string{"lucene": listing.Render(t, b, backendtest.EdgeRules(t, a, nil))}
 	})
 }
 
 // TestPackGolden compiles every rule of the pack to testdata/pack.golden.
+// The refusals keep their positions: the pack is loaded from a path
+// relative to the package, so they do not depend on the checkout folder.
 func TestPackGolden(t *testing.T) {
-	// A relative path keeps the golden independent of the checkout folder.
-	dir := "../../rules"
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	out := compileAll(t, b, set.Rules, func(r *ir.Rule) string { return "# " + filepath.Base(r.File) + ": " + r.Title + "\n" })
-	golden.Check(t, "testdata/pack.golden", []byte(out))
+	backendtest.Listing{Header: backendtest.FileHeader("#"), Position: true, Blank: true}.
+		Check(t, "testdata/pack.golden", b, set.Rules)
 }
 
 func TestEscaping(t *testing.T) {

@@ -2,18 +2,13 @@ package lucene
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
-	"github.com/sigforge/sigforge/compiler/config"
-	"github.com/sigforge/sigforge/compiler/corpus"
-	"github.com/sigforge/sigforge/compiler/harness"
+	"github.com/sigforge/sigforge/backends/backendtest"
 )
 
 var doc = map[string]any{
@@ -103,27 +98,10 @@ func TestParseErrors(t *testing.T) {
 // TestPackFixtures runs the compiled Lucene of every rule on its fixtures,
 // as `sigforge test --target lucene` does.
 func TestPackFixtures(t *testing.T) {
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
-	sum := rn.Run(set.Rules)
-	for _, r := range sum.Results {
-		switch r.Status {
-		case harness.Fail:
-			t.Errorf("%s: %s", r.Rule, r.Reason)
-			for _, f := range r.Failures() {
-				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
-			}
-		case harness.Skip:
-			t.Logf("skipped %s: %s", r.Rule, r.Reason)
-		}
-	}
-	t.Logf("lucene: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
+	sum := backendtest.RunPackFixtures(t, b, set.Rules)
 	assert.Positive(t, sum.Passed)
 }
 
