@@ -19,6 +19,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	sigforge "github.com/sigforge/sigforge/compiler"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/ir"
@@ -112,7 +113,7 @@ func emittedQueries(t *testing.T) []string {
 			out = append(out, strings.TrimSpace(o.Text))
 		}
 	}
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
 	add(b, set.Rules)
@@ -122,7 +123,7 @@ func emittedQueries(t *testing.T) []string {
 	for _, f := range files {
 		a, err := txtar.ParseFile(f)
 		require.NoError(t, err)
-		eb, err := New(configFromArchive(t, a))
+		eb, err := New(backendtest.EdgeConfig(t, a, "sigforge.yml"))
 		require.NoError(t, err)
 		src, _ := ruleSection(a)
 		set, diags := sigforge.Parse(filepath.Base(f), src, sigforge.Options{})

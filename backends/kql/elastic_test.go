@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/ir"
@@ -34,7 +35,7 @@ var elasticPairs = []struct {
 // on every fixture of the pack, and requires the same verdict on each.
 func TestElasticRulesSameVerdicts(t *testing.T) {
 	dir := corpus.Dir(t, "elastic-detection-rules")
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
 	byName := map[string]*ir.Rule{}
