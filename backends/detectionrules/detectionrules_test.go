@@ -16,11 +16,9 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
-	"github.com/sigforge/sigforge/compiler/config"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/golden"
-	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
@@ -35,7 +33,7 @@ var (
 // checkHouseRules applies the detection-rules repository's schema and the
 // mechanical parts of its unit tests to one emitted file, after decoding it
 // strictly (every key must belong to our model).
-func checkHouseRules(t *testing.T, name, text string) {
+func checkHouseRules(t testing.TB, name, text string) {
 	t.Helper()
 	var f File
 	dec := toml.NewDecoder(strings.NewReader(text))
@@ -208,76 +206,39 @@ func keys(v any, prefix string, into map[string]bool) {
 	}
 }
 
-func loadPack(t *testing.T) (*sigforge.Set, *config.Config) {
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
-	return set, cfg
+// houseRules is a check of every emitted file (see checkHouseRules), under
+// the name name gives the rule.
+func houseRules(name func(*ir.Rule) string) func(testing.TB, *ir.Rule, backends.Output) {
+	return func(t testing.TB, r *ir.Rule, o backends.Output) { checkHouseRules(t, name(r), o.Text) }
 }
 
 // TestPackGolden converts the pack; testdata/pack.golden holds every file.
 func TestPackGolden(t *testing.T) {
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	var out strings.Builder
-	for _, r := range set.Rules {
-		out.WriteString("# ==== " + filepath.Base(r.File) + "\n")
-		o, err := b.Compile(r)
-		var u *backends.Unsupported
-		if errors.As(err, &u) {
-			out.WriteString("# unsupported: " + u.Construct + ": " + u.Reason + "\n")
-			continue
-		}
-		require.NoError(t, err, r.File)
-		checkHouseRules(t, r.File, o.Text)
-		out.WriteString(o.Text)
-	}
-	golden.Check(t, "testdata/pack.golden", []byte(out.String()))
+	backendtest.Listing{
+		Header:  func(r *ir.Rule) string { return "# ==== " + filepath.Base(r.File) + "\n" },
+		Comment: "# ",
+		Verify:  houseRules(func(r *ir.Rule) string { return r.File }),
+	}.Check(t, "testdata/pack.golden", b, set.Rules)
 }
 
 // TestEdgeGolden converts the edge-case rules (testdata/edge/*.txtar).
 func TestEdgeGolden(t *testing.T) {
 	b, err := New(nil)
 	require.NoError(t, err)
+	listing := backendtest.Listing{Comment: "# ", Position: true, Verify: houseRules(func(r *ir.Rule) string { return r.Title })}
 	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		src, ok := golden.Section(a, "rule.yml")
-		require.True(t, ok)
-		set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		var out strings.Builder
-		for _, r := range set.Rules {
-			o, err := b.Compile(r)
-			var u *backends.Unsupported
-			if errors.As(err, &u) {
-				out.WriteString("# unsupported: " + u.Error() + "\n")
-				continue
-			}
-			require.NoError(t, err)
-			checkHouseRules(t, r.Title, o.Text)
-			out.WriteString(o.Text)
-		}
-		return map[string]string{"detection-rules": out.String()}
+		return map[string]string{"detection-rules": listing.Render(t, b, backendtest.EdgeRules(t, a, nil))}
 	})
 }
 
 // TestPackFixtures runs every TOML file's rule on its fixtures, as
 // `sigforge test --target detection-rules` does.
 func TestPackFixtures(t *testing.T) {
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
-	sum := rn.Run(set.Rules)
-	for _, r := range sum.Results {
-		if r.Status == harness.Fail {
-			t.Errorf("%s: %s", r.Rule, r.Reason)
-			for _, f := range r.Failures() {
-				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
-			}
-		}
-	}
-	t.Logf("detection-rules: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
+	backendtest.RunPackFixtures(t, b, set.Rules)
 }

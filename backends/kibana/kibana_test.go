@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,13 +13,11 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/config"
-	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/ecs"
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/golden"
-	"github.com/sigforge/sigforge/compiler/harness"
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/source"
 	"go.yaml.in/yaml/v3"
@@ -263,54 +260,29 @@ func TestRuleWithoutID(t *testing.T) {
 // TestPack compiles the rule pack: every document must validate, and the
 // NDJSON import bundle is the golden file testdata/pack.ndjson.
 func TestPack(t *testing.T) {
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	var outs []backends.Output
-	var skipped strings.Builder
-	for _, r := range set.Rules {
-		o, err := b.Compile(r)
-		var u *backends.Unsupported
-		if errors.As(err, &u) {
-			skipped.WriteString(filepath.Base(r.File) + ": " + u.Construct + ": " + u.Reason + "\n")
-			continue
-		}
-		require.NoError(t, err, r.File)
-		validate(t, r.File, []byte(o.Text))
-		outs = append(outs, o)
-	}
+	outs, skipped := backendtest.CompileEach(t, b, set.Rules, validated(func(r *ir.Rule) string { return r.File }))
 	bundle, err := b.Bundle(outs)
 	require.NoError(t, err)
 	golden.Check(t, "testdata/pack.ndjson", []byte(bundle.Text))
-	golden.Check(t, "testdata/pack.unsupported", []byte(skipped.String()))
+	golden.Check(t, "testdata/pack.unsupported", []byte(skipped))
+}
+
+// validated is a check of every compiled document: it must validate (see
+// validate), under the name name gives the rule.
+func validated(name func(*ir.Rule) string) func(testing.TB, *ir.Rule, backends.Output) {
+	return func(t testing.TB, r *ir.Rule, o backends.Output) { validate(t, name(r), []byte(o.Text)) }
 }
 
 // TestEdgeGolden compiles the edge-case rules (testdata/edge/*.txtar).
 func TestEdgeGolden(t *testing.T) {
 	b, err := New(nil)
 	require.NoError(t, err)
+	listing := backendtest.Listing{Position: true, Verify: validated(func(r *ir.Rule) string { return r.Title })}
 	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		src, ok := golden.Section(a, "rule.yml")
-		require.True(t, ok)
-		set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		var out strings.Builder
-		for _, r := range set.Rules {
-			o, err := b.Compile(r)
-			var u *backends.Unsupported
-			if errors.As(err, &u) {
-				out.WriteString("unsupported: " + u.Error() + "\n")
-				continue
-			}
-			require.NoError(t, err)
-			validate(t, r.Title, []byte(o.Text))
-			out.WriteString(o.Text)
-		}
-		return map[string]string{"kibana": out.String()}
+		return map[string]string{"kibana": listing.Render(t, b, backendtest.EdgeRules(t, a, nil))}
 	})
 }
 
@@ -361,24 +333,10 @@ func TestBundleMarksBaseRulesAsBuildingBlocks(t *testing.T) {
 // fixtures with the executor of its language, as `sigforge test --target
 // kibana` does.
 func TestPackFixtures(t *testing.T) {
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	rn := harness.Runner{Targets: []backends.Backend{b}, FixturesDir: filepath.Join(corpus.Root(), "fixtures")}
-	sum := rn.Run(set.Rules)
-	for _, r := range sum.Results {
-		if r.Status == harness.Fail {
-			t.Errorf("%s: %s", r.Rule, r.Reason)
-			for _, f := range r.Failures() {
-				t.Errorf("  %s (%s): %s", f.Path, f.Kind, f.Reason)
-			}
-		}
-	}
-	t.Logf("kibana: %d passed, %d failed, %d skipped", sum.Passed, sum.Failed, sum.Skipped)
+	backendtest.RunPackFixtures(t, b, set.Rules)
 }
 
 func TestThresholdExecution(t *testing.T) {

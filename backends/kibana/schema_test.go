@@ -57,7 +57,7 @@ var kibanaSchema = sync.OnceValues(func() (*openapi3.Schema, error) {
 // validate checks one emitted document against our schema and, when the
 // reference corpus is present, against Kibana's own create-rule schema with
 // kin-openapi.
-func validate(t *testing.T, name string, doc []byte) {
+func validate(t testing.TB, name string, doc []byte) {
 	t.Helper()
 	own, err := ownSchema()
 	require.NoError(t, err)
