@@ -13,12 +13,36 @@ import (
 	v "github.com/sigforge/sigforge/compiler/validate"
 )
 
-var typeOps = map[string]ir.Op{
-	"re": ir.OpRegex, "cidr": ir.OpCIDR, "exists": ir.OpExists, "fieldref": ir.OpFieldRef,
-	"lt": ir.OpLT, "lte": ir.OpLTE, "gt": ir.OpGT, "gte": ir.OpGTE,
+// typeOp is the operator of a type modifier (OpEqual for the others).
+func typeOp(name string) ir.Op {
+	switch name {
+	case "re":
+		return ir.OpRegex
+	case "cidr":
+		return ir.OpCIDR
+	case "exists":
+		return ir.OpExists
+	case "fieldref":
+		return ir.OpFieldRef
+	case "lt":
+		return ir.OpLT
+	case "lte":
+		return ir.OpLTE
+	case "gt":
+		return ir.OpGT
+	case "gte":
+		return ir.OpGTE
+	}
+	return ir.OpEqual
 }
 
-var timeParts = map[string]bool{"minute": true, "hour": true, "day": true, "week": true, "month": true, "year": true}
+func isTimePart(name string) bool {
+	switch name {
+	case "minute", "hour", "day", "week", "month", "year":
+		return true
+	}
+	return false
+}
 
 // timeRanges are the values each time part can take (ISO weeks run to 53).
 var timeRanges = map[string][2]float64{
@@ -52,7 +76,8 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	}
 	var (
 		typeMod    *sigma.Modifier
-		transforms []sigma.Modifier
+		buf        [4]sigma.Modifier
+		transforms = buf[:0] // value transformations, in order
 		negate     bool
 		expand     bool
 	)
@@ -73,11 +98,11 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 			m.Regex.Multiline = true
 		case name == "s" || name == "dotall":
 			m.Regex.DotAll = true
-		case timeParts[name]:
+		case isTimePart(name):
 			m.TimePart = name
-		case typeOps[name] != ir.OpEqual || name == "re":
+		case typeOp(name) != ir.OpEqual || name == "re":
 			typeMod = mod
-			m.Op = typeOps[name]
+			m.Op = typeOp(name)
 		default:
 			transforms = append(transforms, *mod)
 		}

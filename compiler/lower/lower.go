@@ -78,13 +78,12 @@ func Detection(det *sigma.Detection, opts Options) (ir.Expr, source.Diagnostics)
 
 func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 	errs := len(l.ds)
-	searches := make(map[string]ir.Expr, len(det.Searches))
-	for _, s := range det.Searches {
-		if e := l.search(s); e != nil {
-			searches[s.Name] = e
-		}
+	// The lowered searches, and whether the condition uses them, by the
+	// index of the search in det.Searches (nil: it had errors).
+	searches := &lowered{det: det, exprs: make([]ir.Expr, len(det.Searches)), used: make([]bool, len(det.Searches))}
+	for i, s := range det.Searches {
+		searches.exprs[i] = l.search(s)
 	}
-	used := map[string]bool{}
 	var conds []ir.Expr
 	parsed := len(det.Conditions) > 0
 	for _, c := range det.Conditions {
@@ -105,12 +104,12 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 			l.ds = append(l.ds, &dd)
 			continue
 		}
-		if e := l.condition(node, c, det, searches, used); e != nil {
+		if e := l.condition(node, c, searches); e != nil {
 			conds = append(conds, e)
 		}
 	}
-	for _, s := range det.Searches {
-		if parsed && !used[s.Name] {
+	for i, s := range det.Searches {
+		if parsed && !searches.used[i] {
 			l.ds.Warn(s.Pos, v.UnusedSearch, "search %q is not used by the condition", s.Name)
 		}
 	}
@@ -156,29 +155,44 @@ func hasErrorsSince(ds source.Diagnostics, n int) bool {
 	return ds[n:].HasErrors()
 }
 
+// lowered are the searches of a detection as lowered, for the condition.
+type lowered struct {
+	det   *sigma.Detection
+	exprs []ir.Expr // by index in det.Searches; nil when it had errors
+	used  []bool
+}
+
+// lookup returns the index of the search called name, or -1.
+func (s *lowered) lookup(name string) int {
+	for i, x := range s.det.Searches {
+		if x.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // condition lowers a parsed condition; positions in it are relative to the
 // condition text and are mapped to the file through c.
-func (l *lowerer) condition(n condition.Node, c *sigma.Text, det *sigma.Detection, searches map[string]ir.Expr, used map[string]bool) ir.Expr {
+func (l *lowerer) condition(n condition.Node, c *sigma.Text, searches *lowered) ir.Expr {
 	pos := func(p source.Pos) source.Pos { return c.PosAtLineCol(p.Line, p.Col) }
 	switch n := n.(type) {
 	case *condition.Ident:
-		used[n.Name] = true
-		e, ok := searches[n.Name]
-		if !ok {
-			if det.Search(n.Name) == nil {
-				l.ds.Add(pos(n.Pos), v.UndefinedSearch, "condition uses %q, which detection does not define", n.Name)
-			}
+		i := searches.lookup(n.Name)
+		if i < 0 {
+			l.ds.Add(pos(n.Pos), v.UndefinedSearch, "condition uses %q, which detection does not define", n.Name)
 			return nil
 		}
-		return e
+		searches.used[i] = true
+		return searches.exprs[i]
 	case *condition.Of:
 		var args []ir.Expr
 		matched := false
-		for _, s := range det.Searches {
+		for i, s := range searches.det.Searches {
 			if condition.MatchPattern(n.Pattern, s.Name) {
 				matched = true
-				used[s.Name] = true
-				if e, ok := searches[s.Name]; ok {
+				searches.used[i] = true
+				if e := searches.exprs[i]; e != nil {
 					args = append(args, e)
 				}
 			}
@@ -195,19 +209,19 @@ func (l *lowerer) condition(n condition.Node, c *sigma.Text, det *sigma.Detectio
 		}
 		return or(pos(n.Pos), args)
 	case *condition.And:
-		args := l.conditionArgs(n.Args, c, det, searches, used)
+		args := l.conditionArgs(n.Args, c, searches)
 		if args == nil {
 			return nil
 		}
 		return and(pos(n.Pos), args)
 	case *condition.Or:
-		args := l.conditionArgs(n.Args, c, det, searches, used)
+		args := l.conditionArgs(n.Args, c, searches)
 		if args == nil {
 			return nil
 		}
 		return or(pos(n.Pos), args)
 	case *condition.Not:
-		arg := l.condition(n.Arg, c, det, searches, used)
+		arg := l.condition(n.Arg, c, searches)
 		if arg == nil {
 			return nil
 		}
@@ -216,11 +230,11 @@ func (l *lowerer) condition(n condition.Node, c *sigma.Text, det *sigma.Detectio
 	return nil
 }
 
-func (l *lowerer) conditionArgs(ns []condition.Node, c *sigma.Text, det *sigma.Detection, searches map[string]ir.Expr, used map[string]bool) []ir.Expr {
+func (l *lowerer) conditionArgs(ns []condition.Node, c *sigma.Text, searches *lowered) []ir.Expr {
 	args := make([]ir.Expr, 0, len(ns))
 	failed := false
 	for _, a := range ns {
-		e := l.condition(a, c, det, searches, used)
+		e := l.condition(a, c, searches)
 		if e == nil {
 			failed = true
 			continue
@@ -234,11 +248,24 @@ func (l *lowerer) conditionArgs(ns []condition.Node, c *sigma.Text, det *sigma.D
 }
 
 // and builds an And, flattening nested Ands; one argument stands alone.
+// args is the caller's fresh slice: it becomes the And's when there is
+// nothing to flatten.
 func and(pos source.Pos, args []ir.Expr) ir.Expr {
 	if len(args) == 1 {
 		return args[0]
 	}
-	out := &ir.And{Pos: pos}
+	n := 0
+	for _, a := range args {
+		if x, ok := a.(*ir.And); ok {
+			n += len(x.Args)
+		} else {
+			n++
+		}
+	}
+	if n == len(args) {
+		return &ir.And{Pos: pos, Args: args}
+	}
+	out := &ir.And{Pos: pos, Args: make([]ir.Expr, 0, n)}
 	for _, a := range args {
 		if x, ok := a.(*ir.And); ok {
 			out.Args = append(out.Args, x.Args...)
@@ -249,12 +276,24 @@ func and(pos source.Pos, args []ir.Expr) ir.Expr {
 	return out
 }
 
-// or builds an Or, flattening nested Ors; one argument stands alone.
+// or builds an Or, flattening nested Ors; one argument stands alone. args
+// is the caller's fresh slice, as for and.
 func or(pos source.Pos, args []ir.Expr) ir.Expr {
 	if len(args) == 1 {
 		return args[0]
 	}
-	out := &ir.Or{Pos: pos}
+	n := 0
+	for _, a := range args {
+		if x, ok := a.(*ir.Or); ok {
+			n += len(x.Args)
+		} else {
+			n++
+		}
+	}
+	if n == len(args) {
+		return &ir.Or{Pos: pos, Args: args}
+	}
+	out := &ir.Or{Pos: pos, Args: make([]ir.Expr, 0, n)}
 	for _, a := range args {
 		if x, ok := a.(*ir.Or); ok {
 			out.Args = append(out.Args, x.Args...)
@@ -268,10 +307,18 @@ func or(pos source.Pos, args []ir.Expr) ir.Expr {
 // search lowers a search identifier: an OR of its alternatives, each an
 // AND of its items.
 func (l *lowerer) search(s *sigma.Search) ir.Expr {
-	var alts []ir.Expr
+	alts := make([]ir.Expr, 0, len(s.Alternatives))
 	failed := false
 	for _, a := range s.Alternatives {
-		var items []ir.Expr
+		if len(a.Items) == 1 { // the usual case: no slice for the AND
+			if e := l.item(a.Items[0]); e != nil {
+				alts = append(alts, e)
+			} else {
+				failed = true
+			}
+			continue
+		}
+		items := make([]ir.Expr, 0, len(a.Items))
 		for _, it := range a.Items {
 			e := l.item(it)
 			if e == nil {

@@ -109,21 +109,29 @@ func (r *reader) search(k, n *yaml.Node) *Search {
 // alternative reads one map of field items.
 func (r *reader) alternative(n *yaml.Node) *Alternative {
 	a := &Alternative{Pos: r.pos(n)}
-	for _, p := range r.pairs(n) {
+	pairs := r.pairs(n)
+	a.Items = make([]*Item, 0, len(pairs))
+	items := make([]Item, len(pairs)) // one allocation for the map's items
+	for i, p := range pairs {
 		k, val := p[0], p[1]
-		it := &Item{Pos: r.pos(k), Key: k.Value}
-		parts := strings.Split(k.Value, "|")
-		it.Field = parts[0]
-		off := len(parts[0]) + 1
-		quote := 0
-		if k.Style == yaml.SingleQuotedStyle || k.Style == yaml.DoubleQuotedStyle {
-			quote = 1
-		}
-		for _, m := range parts[1:] {
-			mp := it.Pos
-			mp.Col += off + quote
-			it.Modifiers = append(it.Modifiers, Modifier{Name: m, Pos: mp})
-			off += len(m) + 1
+		it := &items[i]
+		it.Pos, it.Key = r.pos(k), k.Value
+		field, mods, hasMods := strings.Cut(k.Value, "|")
+		it.Field = field
+		if hasMods {
+			off := len(field) + 1
+			if k.Style == yaml.SingleQuotedStyle || k.Style == yaml.DoubleQuotedStyle {
+				off++ // the quote
+			}
+			it.Modifiers = make([]Modifier, 0, strings.Count(mods, "|")+1)
+			for more := true; more; {
+				var m string
+				m, mods, more = strings.Cut(mods, "|")
+				mp := it.Pos
+				mp.Col += off
+				it.Modifiers = append(it.Modifiers, Modifier{Name: m, Pos: mp})
+				off += len(m) + 1
+			}
 		}
 		switch {
 		case val.Kind == yaml.ScalarNode:
@@ -134,6 +142,7 @@ func (r *reader) alternative(n *yaml.Node) *Alternative {
 				r.ds.Add(r.pos(val), v.BadSearch, "%s: empty value list", k.Value)
 				continue
 			}
+			it.Values = make([]Value, 0, len(val.Content))
 			for _, e := range val.Content {
 				e = deref(e)
 				if e.Kind != yaml.ScalarNode {
