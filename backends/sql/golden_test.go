@@ -1,18 +1,14 @@
 package sql
 
 import (
-	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
-	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/config"
-	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
@@ -29,40 +25,19 @@ func dialects(t *testing.T, cfg *config.Config) []*Backend {
 	return []*Backend{a, l, d}
 }
 
-func render(t *testing.T, b *Backend, rules []*ir.Rule, header func(*ir.Rule) string) string {
-	var out strings.Builder
-	for _, r := range rules {
-		out.WriteString(header(r))
-		o, err := b.Compile(r)
-		var u *backends.Unsupported
-		switch {
-		case errors.As(err, &u):
-			// The construct and reason only: the position holds the
-			// checkout's absolute path.
-			out.WriteString("unsupported: " + u.Construct + ": " + u.Reason + "\n\n")
-			continue
-		case err != nil:
-			t.Fatalf("%s: %v", r.File, err)
-		}
-		out.WriteString(o.Text + "\n")
-	}
-	return out.String()
+// listing lays out the SQL of each rule, or the construct and reason of its
+// refusal, one block per rule headed by header.
+func listing(header func(*ir.Rule) string) backendtest.Listing {
+	return backendtest.Listing{Header: header, Blank: true}
 }
 
 // TestPackGolden compiles every rule of rules/ in each dialect; the SQL (or
 // the reason a rule cannot be expressed) is testdata/pack.<dialect>.golden.
 func TestPackGolden(t *testing.T) {
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
+	set, cfg := backendtest.LoadPack(t)
 	for _, b := range dialects(t, cfg) {
 		t.Run(b.Dialect().Name(), func(t *testing.T) {
-			text := render(t, b, set.Rules, func(r *ir.Rule) string {
-				return "-- " + filepath.Base(r.File) + ": " + r.Title + "\n"
-			})
-			golden.Check(t, "testdata/pack."+b.Dialect().Name()+".golden", []byte(text))
+			listing(backendtest.FileHeader("--")).Check(t, "testdata/pack."+b.Dialect().Name()+".golden", b, set.Rules)
 		})
 	}
 }
@@ -74,18 +49,15 @@ func TestPackGolden(t *testing.T) {
 // TestEdgeVerdicts.
 func TestEdgeGolden(t *testing.T) {
 	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		src, ok := golden.Section(a, "rule.yml")
-		require.True(t, ok, "no rule.yml section")
-		set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{})
-		require.False(t, diags.HasErrors(), "%v", diags)
+		rules := backendtest.EdgeRules(t, a, nil)
 		out := map[string]string{}
 		for _, b := range dialects(t, nil) {
-			out[b.Dialect().Name()] = render(t, b, set.Rules, func(r *ir.Rule) string { return "-- " + r.Title + "\n" })
+			out[b.Dialect().Name()] = listing(backendtest.TitleHeader("--")).Render(t, b, rules)
 		}
 		// The query hunt runs on Athena for a correlation: the hits of the
 		// groups with a window meeting the condition.
 		var hunt strings.Builder
-		for _, r := range set.Rules {
+		for _, r := range rules {
 			if !r.IsCorrelation() {
 				continue
 			}

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/eval"
@@ -22,13 +22,11 @@ import (
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
+// loadPack loads the pack and returns its rules, its configuration and its
+// fixtures folder.
 func loadPack(t testing.TB) ([]*ir.Rule, *config.Config, string) {
 	t.Helper()
-	dir := filepath.Join(corpus.Root(), "rules")
-	cfg, err := config.Find(dir)
-	require.NoError(t, err)
-	set, diags := sigforge.Load([]string{dir}, sigforge.Options{Config: cfg})
-	require.False(t, diags.HasErrors(), "%v", diags)
+	set, cfg := backendtest.LoadPack(t)
 	return set.Rules, cfg, filepath.Join(corpus.Root(), "fixtures")
 }
 
@@ -36,20 +34,11 @@ func loadPack(t testing.TB) ([]*ir.Rule, *config.Config, string) {
 // target: every positive fixture fires on DuckDB and every negative stays
 // quiet; rules the SQL targets cannot express are skipped with a reason.
 func TestPackFixtures(t *testing.T) {
-	rules, cfg, fixtures := loadPack(t)
+	rules, cfg, _ := loadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
-	s := (&harness.Runner{Targets: []backends.Backend{b}, FixturesDir: fixtures}).Run(rules)
-	ran := 0
-	for _, res := range s.Results {
-		if res.Status == harness.Skip {
-			t.Logf("skipped %s: %s", res.Rule, res.Reason)
-			continue
-		}
-		ran++
-		assert.Equal(t, harness.Pass, res.Status, "%s: %s %v", res.Rule, res.Reason, res.Failures())
-	}
-	assert.GreaterOrEqual(t, ran, 25, "every CloudTrail rule of the pack runs on DuckDB")
+	sum := backendtest.RunPackFixtures(t, b, rules)
+	assert.GreaterOrEqual(t, sum.Passed+sum.Failed, 25, "every CloudTrail rule of the pack runs on DuckDB")
 }
 
 // TestPackAgreesWithEvaluator runs every compiled pack rule over every
