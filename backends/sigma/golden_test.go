@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
-	"github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/golden"
 )
 
@@ -14,22 +14,15 @@ import (
 // loader; out/sigma holds the text of every rule of the file.
 func TestGoldenYAML(t *testing.T) {
 	golden.RunTxtar(t, "testdata/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		src, ok := golden.Section(a, "rule.yml")
-		if !ok {
-			t.Fatal("no rule.yml section")
-		}
-		set, ds := compiler.Parse("rule.yml", src, compiler.Options{})
-		if ds.HasErrors() {
-			t.Fatal(ds.Error())
-		}
+		rules := backendtest.EdgeRules(t, a, nil)
 		b := &Backend{}
 		var out strings.Builder
-		for _, r := range set.Rules {
+		for _, r := range rules {
 			o, err := b.Compile(r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(set.Rules) > 1 {
+			if len(rules) > 1 {
 				out.WriteString("== " + r.Title + "\n")
 			}
 			out.WriteString(o.Text)
