@@ -19,6 +19,8 @@
 package yamlfast
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -45,14 +47,14 @@ func decline(reason string) { panic(declined{reason}) }
 
 // documents is Documents with the reason for declining ("" when handled).
 func documents(data []byte) (docs []*yaml.Node, reason string) {
-	lines, r := checkChars(data)
+	lines, ascii, r := checkChars(data)
 	if r != "" {
 		return nil, r
 	}
 	// Sigma rules have about 1.6 nodes a line: the first slab mostly
-	// suffices, later ones are smaller.
-	p := &parser{src: string(data), line: 1, chunk: lines/2 + 16}
-	p.slab = make([]yaml.Node, 0, lines*3/2+8)
+	// suffices.
+	p := &parser{src: string(data), line: 1, lines: lines, kids: make([]*yaml.Node, 0, 32), ascii: ascii}
+	p.slab = make([]yaml.Node, 0, lines*3/2+4)
 	defer func() {
 		if r := recover(); r != nil {
 			d, ok := r.(declined)
@@ -69,38 +71,55 @@ func documents(data []byte) (docs []*yaml.Node, reason string) {
 // text with LF line ends: a BOM, CR, NEL, LS and PS line breaks, control
 // characters (which it rejects) and invalid UTF-8. Tabs are left to the
 // parser, which accepts them only inside comments. It also counts the
-// line ends.
-func checkChars(b []byte) (lines int, reason string) {
+// line ends and reports whether all characters are ASCII.
+func checkChars(b []byte) (lines int, ascii bool, reason string) {
 	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-		return 0, "byte order mark"
+		return 0, false, "byte order mark"
 	}
+	const ones, lows, highs = 0x0101010101010101, 0x7F7F7F7F7F7F7F7F, 0x8080808080808080
+	ascii = true
 	for i := 0; i < len(b); {
-		c := b[i]
-		if c-0x20 < 0x7F-0x20 { // printable ASCII, by far the most common
-			i++
-			continue
+		if i+8 <= len(b) {
+			// Eight bytes at a time: mark the line feeds and tabs exactly
+			// (zero bytes of x^'\n', x^'\t'), count the line feeds, turn
+			// both into '*' and check that no byte is left with its high
+			// bit set, below 0x20 or equal to 0x7F.
+			x := binary.LittleEndian.Uint64(b[i:])
+			nl, tab := x^'\n'*ones, x^'\t'*ones
+			nl = ^((nl&lows + lows) | nl | lows)
+			tab = ^((tab&lows + lows) | tab | lows)
+			lines += bits.OnesCount64(nl)
+			x |= (nl | tab) >> 2
+			y := x ^ 0x7F*ones
+			if x&highs|(x-0x20*ones)&^x&highs|(y-ones)&^y&highs == 0 {
+				i += 8
+				continue
+			}
+			lines -= bits.OnesCount64(nl) // the bytes are counted below
 		}
+		c := b[i]
 		if c < utf8.RuneSelf {
-			switch c {
-			case '\n':
+			switch {
+			case c >= 0x20 && c != 0x7F || c == '\t':
+			case c == '\n':
 				lines++
-			case '\t':
 			default:
-				return 0, "control character or CR"
+				return 0, false, "control character or CR"
 			}
 			i++
 			continue
 		}
+		ascii = false
 		r, size := utf8.DecodeRune(b[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			return 0, "invalid UTF-8"
+			return 0, false, "invalid UTF-8"
 		case r < 0xA0, r == 0x2028, r == 0x2029, r == 0xFEFF, r == 0xFFFE, r == 0xFFFF:
-			return 0, "unusual character"
+			return 0, false, "unusual character"
 		}
 		i += size
 	}
-	return lines, ""
+	return lines, ascii, ""
 }
 
 // parser reads src from pos. line is the 1-based line of pos and lineStart
@@ -113,8 +132,9 @@ type parser struct {
 	line      int
 	lineStart int
 	depth     int
+	ascii     bool // src has no multi-byte characters: columns are offsets
 
-	chunk int
+	lines int // line feeds in src
 	slab  []yaml.Node
 	ptrs  []*yaml.Node
 	kids  []*yaml.Node // children of the collections being read, innermost last
@@ -123,7 +143,8 @@ type parser struct {
 
 func (p *parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]yaml.Node, 0, p.chunk)
+		// Size the next slab for the lines left.
+		p.slab = make([]yaml.Node, 0, 2*(p.lines-p.line)+16)
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	// Set the fields one by one: the slab is zeroed, and copying a whole
@@ -142,7 +163,7 @@ func (p *parser) take(mark int) []*yaml.Node {
 		return nil
 	}
 	if cap(p.ptrs)-len(p.ptrs) < k {
-		p.ptrs = make([]*yaml.Node, 0, max(k, 2*p.chunk))
+		p.ptrs = make([]*yaml.Node, 0, max(k, (p.lines-p.line)*3/2+16))
 	}
 	start := len(p.ptrs)
 	p.ptrs = append(p.ptrs, p.kids[mark:]...)
@@ -153,6 +174,9 @@ func (p *parser) take(mark int) []*yaml.Node {
 // col returns the 1-based column of offset i on the current line, counted
 // in characters as yaml.v3 does.
 func (p *parser) col(i int) int {
+	if p.ascii {
+		return i - p.lineStart + 1
+	}
 	n := 1
 	for j := p.lineStart; j < i; j++ {
 		if p.src[j]&0xC0 != 0x80 {
@@ -321,7 +345,12 @@ func (p *parser) value(indent int, afterKey bool) *yaml.Node {
 	if p.depth > maxDepth {
 		decline("nesting too deep")
 	}
-	defer func() { p.depth-- }()
+	n := p.valueNode(indent, afterKey)
+	p.depth--
+	return n
+}
+
+func (p *parser) valueNode(indent int, afterKey bool) *yaml.Node {
 	line, start := p.line, p.pos
 	switch c := p.src[p.pos]; c {
 	case '-':
@@ -546,33 +575,44 @@ const (
 // returns the end of the scalar's last non-blank character on the line,
 // the offset where it stopped (the '\n', ':' or '#') and why.
 func (p *parser) plainLine(i int) (end, next, stop int) {
+	src := p.src
 	end = i
-	for i < len(p.src) {
-		switch p.src[i] {
+	for {
+		for i < len(src) && !plainStops[src[i]] {
+			i++
+		}
+		if i > end && src[i-1] != ' ' {
+			end = i
+		}
+		if i >= len(src) {
+			return end, i, stopEOL
+		}
+		switch src[i] {
 		case '\n':
 			return end, i, stopEOL
 		case ' ':
 			j := i + 1
-			for j < len(p.src) && p.src[j] == ' ' {
+			for j < len(src) && src[j] == ' ' {
 				j++
 			}
-			if j < len(p.src) && p.src[j] == '#' {
+			if j < len(src) && src[j] == '#' {
 				return end, j, stopComment
 			}
 			i = j
-			continue
 		case '\t':
 			decline("tab")
 		case ':':
 			if p.blankz(i + 1) {
 				return end, i, stopColon
 			}
+			i++
+			end = i
 		}
-		i++
-		end = i
 	}
-	return end, i, stopEOL
 }
+
+// plainStops are the bytes plainLine must look at.
+var plainStops = [256]bool{'\n': true, ' ': true, '\t': true, ':': true}
 
 // plainRest continues a plain scalar whose first line ran from start to end
 // (plainLine's result) over the following lines that are indented more than
@@ -634,6 +674,19 @@ func (p *parser) plainRest(indent, start, end, next, stop int) string {
 func (p *parser) quoted(indent int) (value string, multiLine bool) {
 	single := p.src[p.pos] == '\''
 	i := p.pos + 1
+	// Most quoted scalars are one line without escapes: the text up to
+	// the closing quote.
+	quote := p.src[p.pos]
+	if j := strings.IndexByte(p.src[i:], quote); j >= 0 {
+		text := p.src[i : i+j]
+		end := i + j + 1
+		if (!single || end >= len(p.src) || p.src[end] != '\'') &&
+			strings.IndexByte(text, '\n') < 0 && strings.IndexByte(text, '\t') < 0 &&
+			(single || strings.IndexByte(text, '\\') < 0) {
+			p.pos = end
+			return text, false
+		}
+	}
 	seg := i // start of the text not yet copied to buf
 	built := false
 	buf := p.buf[:0]

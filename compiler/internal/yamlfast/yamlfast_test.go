@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -392,4 +393,38 @@ func BenchmarkYAMLv3SigmaHQ(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// TestCheckChars compares the word-at-a-time character check with a plain
+// loop, for every kind of byte at every offset of a word.
+func TestCheckChars(t *testing.T) {
+	slow := func(b []byte) (int, bool, bool) {
+		lines, ascii := 0, true
+		for _, r := range string(b) {
+			switch {
+			case r == '\n':
+				lines++
+			case r == '\t' || r >= 0x20 && r < 0x7F:
+			case r == utf8.RuneError, r < 0xA0, r == 0x2028, r == 0x2029, r == 0xFEFF, r == 0xFFFE, r == 0xFFFF:
+				return 0, false, false
+			default:
+				ascii = false
+			}
+		}
+		return lines, ascii, true
+	}
+	base := []byte("key: value\n  - item # c\nmore text here..")
+	specials := []string{"\n", "\t", "\r", "\x00", "\x01", "\x1F", "\x7F", "\x80", "\xC2\x85", "é", "\u2028", "\uFEFF", "\uFFFE", "\xFF", " ", "~", "\n\n", "\t\n"}
+	for _, sp := range specials {
+		for off := 0; off <= 16; off++ {
+			in := append(append(append([]byte{}, base[:off]...), sp...), base[off:]...)
+			wantLines, wantASCII, wantOK := slow(in)
+			lines, ascii, reason := checkChars(in)
+			require.Equal(t, wantOK, reason == "", "%q at %d: %s", sp, off, reason)
+			if wantOK {
+				require.Equal(t, wantLines, lines, "%q at %d", sp, off)
+				require.Equal(t, wantASCII, ascii, "%q at %d", sp, off)
+			}
+		}
+	}
 }
