@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/ir"
@@ -289,7 +290,7 @@ func TestMissingTopicMakesTheScriptStop(t *testing.T) {
 
 // Every pattern of the pack is within the limits, in every form.
 func TestPackPatternsWithinLimits(t *testing.T) {
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
 	for _, r := range set.Rules {

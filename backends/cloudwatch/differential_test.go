@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/eval"
 	"github.com/sigforge/sigforge/compiler/event"
@@ -97,7 +98,7 @@ func deepCopy(v any) any {
 // mutants; the verdicts must agree. The mutants never change case or
 // arrays, where the target differs by design (docs/cloudwatch.md).
 func TestDifferentialAgainstNativeEvaluator(t *testing.T) {
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
 	checked := 0

@@ -1,9 +1,7 @@
 package cloudwatch
 
 import (
-	"errors"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,11 +9,12 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/event"
 	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/harness"
+	"github.com/sigforge/sigforge/compiler/ir"
 )
 
 // edgeConfig reads the optional config.yml section: the targets.cloudwatch
@@ -50,26 +49,14 @@ func edgeEvents(t *testing.T, a *txtar.Archive, name string) []event.Event {
 // form.
 func TestEdgeGolden(t *testing.T) {
 	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		src, ok := golden.Section(a, "rule.yml")
-		require.True(t, ok, "no rule.yml section")
 		cfg := edgeConfig(t, a)
-		set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{Config: cfg})
-		require.False(t, diags.HasErrors(), "%v", diags)
+		rules := harness.Tested(backendtest.EdgeRules(t, a, cfg))
 		positive, negative := edgeEvents(t, a, "positive.ndjson"), edgeEvents(t, a, "negative.ndjson")
 		outs := map[string]string{}
 		for _, format := range Formats() {
 			b, err := New(cfg, Format(format))
 			require.NoError(t, err)
-			var out strings.Builder
-			for _, r := range harness.Tested(set.Rules) {
-				out.WriteString("### " + r.Title + "\n")
-				o, err := b.Compile(r)
-				var u *backends.Unsupported
-				if errors.As(err, &u) {
-					out.WriteString("unsupported: " + u.Error() + "\n")
-					continue
-				}
-				require.NoError(t, err)
+			verdicts := func(t testing.TB, r *ir.Rule, o backends.Output) {
 				q, err := b.Prepare(o)
 				require.NoError(t, err, "compiled %s must read back:\n%s", format, o.Text)
 				if positive != nil {
@@ -82,9 +69,8 @@ func TestEdgeGolden(t *testing.T) {
 					require.NoError(t, err)
 					require.False(t, fired, "%s (%s) fired on negative.ndjson:\n%s", r.Title, format, o.Text)
 				}
-				out.WriteString(o.Text)
 			}
-			outs[format] = out.String()
+			outs[format] = backendtest.Listing{Header: backendtest.TitleHeader("###"), Position: true, Verify: verdicts}.Render(t, b, rules)
 		}
 		return outs
 	})

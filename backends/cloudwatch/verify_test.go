@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sigforge/sigforge/backends"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/corpus"
 	"github.com/sigforge/sigforge/compiler/harness"
 	cwq "github.com/sigforge/sigforge/compiler/query/cloudwatch"
@@ -81,7 +82,7 @@ func TestVerifyWithAWS(t *testing.T) {
 				"%s on %s: the matcher's assumption disagrees with CloudWatch; fix compiler/query/cloudwatch and docs/cloudwatch.md", p.pattern, p.message)
 		})
 	}
-	set, cfg := loadPack(t)
+	set, cfg := backendtest.LoadPack(t)
 	b, err := New(cfg)
 	require.NoError(t, err)
 	for _, r := range harness.Tested(set.Rules) {
