@@ -1,10 +1,7 @@
 package falco
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +9,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
-	sigforge "github.com/sigforge/sigforge/compiler"
+	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/eval"
 	"github.com/sigforge/sigforge/compiler/event"
@@ -31,21 +28,14 @@ import (
 // Sigma rule: the translation must keep the Sigma semantics.
 func TestEdgeGolden(t *testing.T) {
 	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		cfg := config.Default()
-		if data, ok := golden.Section(a, "config.yml"); ok {
-			path := filepath.Join(t.TempDir(), "config.yml")
-			require.NoError(t, os.WriteFile(path, data, 0o644))
-			var err error
-			cfg, err = config.Load(path)
-			require.NoError(t, err)
+		cfg := backendtest.EdgeConfig(t, a, "config.yml")
+		if cfg == nil {
+			cfg = config.Default()
 		}
 		b, err := New(cfg)
 		require.NoError(t, err)
-		src, ok := golden.Section(a, "rule.yml")
-		require.True(t, ok, "no rule.yml section")
-		set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{Config: cfg})
-		require.False(t, diags.HasErrors(), "%v", diags)
-		require.NotEmpty(t, set.Rules)
+		rules := backendtest.EdgeRules(t, a, cfg)
+		require.NotEmpty(t, rules)
 		var evs []eventCase
 		if data, ok := golden.Section(a, "events.json"); ok {
 			list, err := harness.Parse("events.json", data)
@@ -54,21 +44,12 @@ func TestEdgeGolden(t *testing.T) {
 				evs = append(evs, eventCase{name: fmt.Sprintf("#%d %s", i, describe(ev.Fields)), ev: ev})
 			}
 		}
-		var out, verdicts strings.Builder
-		for _, r := range set.Rules {
-			out.WriteString("# " + r.Title + "\n")
-			o, err := b.Compile(r)
-			var u *backends.Unsupported
-			if errors.As(err, &u) {
-				out.WriteString("unsupported: " + u.Error() + "\n")
-				continue
-			}
-			require.NoError(t, err)
+		var verdicts strings.Builder
+		verdictsOf := func(t testing.TB, r *ir.Rule, o backends.Output) {
 			q, err := b.Prepare(o)
 			require.NoError(t, err, "compiled rule must load:\n%s", o.Text)
-			out.WriteString(o.Text)
 			if len(evs) == 0 {
-				continue
+				return
 			}
 			native, err := eval.Compile(r)
 			require.NoError(t, err)
@@ -83,7 +64,8 @@ func TestEdgeGolden(t *testing.T) {
 				verdicts.WriteString(verdict(got) + "  " + e.name + "\n")
 			}
 		}
-		res := map[string]string{"falco": out.String()}
+		out := backendtest.Listing{Header: backendtest.TitleHeader("#"), Position: true, Verify: verdictsOf}.Render(t, b, rules)
+		res := map[string]string{"falco": out}
 		if len(evs) > 0 {
 			res["verdicts"] = verdicts.String()
 		}
@@ -121,11 +103,8 @@ func TestEdgeBundle(t *testing.T) {
 	require.NoError(t, err)
 	a, err := txtar.ParseFile("testdata/edge/arrays.txtar")
 	require.NoError(t, err)
-	src, _ := golden.Section(a, "rule.yml")
-	set, diags := sigforge.Parse("rule.yml", src, sigforge.Options{})
-	require.False(t, diags.HasErrors(), "%v", diags)
 	var outs []backends.Output
-	for _, r := range set.Rules {
+	for _, r := range backendtest.EdgeRules(t, a, nil) {
 		// A copy of each rule (same file, title and lists, another id)
 		// makes the names collide on purpose.
 		twin := *r
