@@ -111,31 +111,50 @@ func (r *reader) alternative(n *yaml.Node) *Alternative {
 	a := &Alternative{Pos: r.pos(n)}
 	pairs := r.pairs(n)
 	a.Items = make([]*Item, 0, len(pairs))
-	items := make([]Item, len(pairs)) // one allocation for the map's items
+	// One allocation each for the map's items, their modifiers and their
+	// single values, which the items take slices of.
+	items := make([]Item, len(pairs))
+	nMods, nSingle := 0, 0
+	for _, p := range pairs {
+		nMods += strings.Count(p[0].Value, "|")
+		if p[1].Kind == yaml.ScalarNode {
+			nSingle++
+		}
+	}
+	var mods []Modifier
+	if nMods > 0 {
+		mods = make([]Modifier, 0, nMods)
+	}
+	var single []Value
+	if nSingle > 0 {
+		single = make([]Value, 0, nSingle)
+	}
 	for i, p := range pairs {
 		k, val := p[0], p[1]
 		it := &items[i]
 		it.Pos, it.Key = r.pos(k), k.Value
-		field, mods, hasMods := strings.Cut(k.Value, "|")
+		field, chain, hasMods := strings.Cut(k.Value, "|")
 		it.Field = field
 		if hasMods {
 			off := len(field) + 1
 			if k.Style == yaml.SingleQuotedStyle || k.Style == yaml.DoubleQuotedStyle {
 				off++ // the quote
 			}
-			it.Modifiers = make([]Modifier, 0, strings.Count(mods, "|")+1)
+			start := len(mods)
 			for more := true; more; {
 				var m string
-				m, mods, more = strings.Cut(mods, "|")
+				m, chain, more = strings.Cut(chain, "|")
 				mp := it.Pos
 				mp.Col += off
-				it.Modifiers = append(it.Modifiers, Modifier{Name: m, Pos: mp})
+				mods = append(mods, Modifier{Name: m, Pos: mp})
 				off += len(m) + 1
 			}
+			it.Modifiers = mods[start:len(mods):len(mods)]
 		}
 		switch {
 		case val.Kind == yaml.ScalarNode:
-			it.Values = []Value{r.value(val)}
+			single = append(single, r.value(val))
+			it.Values = single[len(single)-1 : len(single) : len(single)]
 		case val.Kind == yaml.SequenceNode:
 			it.List = true
 			if len(val.Content) == 0 {
