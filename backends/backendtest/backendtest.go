@@ -3,7 +3,8 @@
 // pack's fixtures as `sigforge test --target NAME` does, failing the test on
 // any failing fixture; laying compiled rules out in golden files (Listing)
 // or compiling them for a bundle (CompileEach); reading the rules and the
-// configuration of an edge-case archive (EdgeRules, EdgeConfig); loading
+// configuration of an edge-case archive (EdgeRules, EdgeConfig) and running
+// a package's edge-case archives (Listing.RunEdgeCases); loading
 // SigmaHQ's corpus, skipping when it is absent (SigmaHQRules); and drawing
 // detections from fuzz input (DetectionGen, DecodeDocs).
 package backendtest

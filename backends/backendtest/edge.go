@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
+	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler"
 	"github.com/sigforge/sigforge/compiler/config"
 	"github.com/sigforge/sigforge/compiler/golden"
@@ -39,4 +40,15 @@ func EdgeConfig(t testing.TB, a *txtar.Archive, name string) *config.Config {
 	cfg, err := config.Load(path)
 	require.NoError(t, err)
 	return cfg
+}
+
+// RunEdgeCases runs the edge-case archives testdata/edge/*.txtar of the
+// test's package (see golden.RunTxtar): the rules of each archive are
+// compiled with target and laid out by l, and the text must equal the
+// archive's out/<name> section.
+func (l Listing) RunEdgeCases(t *testing.T, name string, target backends.Backend) {
+	t.Helper()
+	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
+		return map[string]string{name: l.Render(t, target, EdgeRules(t, a, nil))}
+	})
 }

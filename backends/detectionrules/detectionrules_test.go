@@ -13,12 +13,10 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/backends/backendtest"
 	"github.com/sigforge/sigforge/compiler/corpus"
-	"github.com/sigforge/sigforge/compiler/golden"
 	"github.com/sigforge/sigforge/compiler/ir"
 )
 
@@ -228,10 +226,8 @@ func TestPackGolden(t *testing.T) {
 func TestEdgeGolden(t *testing.T) {
 	b, err := New(nil)
 	require.NoError(t, err)
-	listing := backendtest.Listing{Comment: "# ", Position: true, Verify: houseRules(func(r *ir.Rule) string { return r.Title })}
-	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		return map[string]string{"detection-rules": listing.Render(t, b, backendtest.EdgeRules(t, a, nil))}
-	})
+	backendtest.Listing{Comment: "# ", Position: true, Verify: houseRules(func(r *ir.Rule) string { return r.Title })}.
+		RunEdgeCases(t, "detection-rules", b)
 }
 
 // TestPackFixtures runs every TOML file's rule on its fixtures, as

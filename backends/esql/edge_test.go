@@ -4,10 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends/backendtest"
-	"github.com/sigforge/sigforge/compiler/golden"
 )
 
 // TestEdgeGolden compiles the edge-case rules of testdata/edge/*.txtar
@@ -16,8 +14,5 @@ import (
 func TestEdgeGolden(t *testing.T) {
 	b, err := New(nil)
 	require.NoError(t, err)
-	listing := backendtest.Listing{Header: backendtest.TitleHeader("#"), Position: true}
-	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		return map[string]string{"esql": listing.Render(t, b, backendtest.EdgeRules(t, a, nil))}
-	})
+	backendtest.Listing{Header: backendtest.TitleHeader("#"), Position: true}.RunEdgeCases(t, "esql", b)
 }

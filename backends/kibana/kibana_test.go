@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/tools/txtar"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/backends/backendtest"
@@ -280,10 +279,7 @@ func validated(name func(*ir.Rule) string) func(testing.TB, *ir.Rule, backends.O
 func TestEdgeGolden(t *testing.T) {
 	b, err := New(nil)
 	require.NoError(t, err)
-	listing := backendtest.Listing{Position: true, Verify: validated(func(r *ir.Rule) string { return r.Title })}
-	golden.RunTxtar(t, "testdata/edge/*.txtar", func(t *testing.T, a *txtar.Archive) map[string]string {
-		return map[string]string{"kibana": listing.Render(t, b, backendtest.EdgeRules(t, a, nil))}
-	})
+	backendtest.Listing{Position: true, Verify: validated(func(r *ir.Rule) string { return r.Title })}.RunEdgeCases(t, "kibana", b)
 }
 
 func TestDetectionFallsBackToESQL(t *testing.T) {
