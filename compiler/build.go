@@ -167,7 +167,7 @@ func (l *linker) duplicates() {
 		d := e.doc
 		if d.ID != "" {
 			if first, ok := ids[d.ID]; ok {
-				l.report(e, &source.Diagnostic{Pos: d.ValuePos["id"], Code: v.DuplicateID,
+				l.report(e, &source.Diagnostic{Pos: d.ValuePos.At("id"), Code: v.DuplicateID,
 					Message: fmt.Sprintf("id %s is also the id of %q (%s)", d.ID, first.doc.Title, first.doc.Pos)})
 			} else {
 				ids[d.ID] = e
@@ -175,7 +175,7 @@ func (l *linker) duplicates() {
 		}
 		if d.Name != "" {
 			if first, ok := names[d.Name]; ok {
-				l.report(e, &source.Diagnostic{Pos: d.ValuePos["name"], Code: v.DuplicateID,
+				l.report(e, &source.Diagnostic{Pos: d.ValuePos.At("name"), Code: v.DuplicateID,
 					Message: fmt.Sprintf("name %q is also the name of %q (%s)", d.Name, first.doc.Title, first.doc.Pos)})
 			} else {
 				names[d.Name] = e

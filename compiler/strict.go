@@ -26,7 +26,7 @@ func strictChecks(d *sigma.Document) source.Diagnostics {
 	need("level", d.Level != "")
 	need("references", len(d.References) > 0)
 	need("falsepositives", len(d.FalsePositives) > 0)
-	_, hasRisk := d.KeyPos["risk_score"] // a bad value is reported as such
+	_, hasRisk := d.KeyPos.Lookup("risk_score") // a bad value is reported as such
 	need("risk_score", hasRisk)
 	need("investigation_guide", strings.TrimSpace(d.Guide) != "")
 	need("alert_fields", len(d.AlertFields) > 0)
@@ -52,7 +52,7 @@ func strictChecks(d *sigma.Document) source.Diagnostics {
 			missing = append(missing, "technique (attack.tNNNN[.NNN])")
 		}
 		pos := d.Pos
-		if p, ok := d.ValuePos["tags"]; ok {
+		if p, ok := d.ValuePos.Lookup("tags"); ok {
 			pos = p
 		}
 		ds.Add(pos, v.MissingAttackTags, "strict: the tags have no ATT&CK %s", strings.Join(missing, " and no "))

@@ -70,14 +70,40 @@ type Document struct {
 
 	// KeyPos is the position of each top-level key present; ValuePos that
 	// of its value.
-	KeyPos   map[string]source.Pos
-	ValuePos map[string]source.Pos
+	KeyPos   Positions
+	ValuePos Positions
 	// TagPos is the position of each entry of Tags.
 	TagPos []source.Pos
 
 	// Problems are the diagnostics found while reading this document (they
 	// are also in the list Read returns).
 	Problems source.Diagnostics
+}
+
+// Positions are positions by top-level key, in the order written (a
+// document has a dozen keys: a slice serves better than a map).
+type Positions []KeyPosition
+
+// KeyPosition is the position of one key or of its value.
+type KeyPosition struct {
+	Key string
+	Pos source.Pos
+}
+
+// Lookup returns the position for key and whether the key is present.
+func (p Positions) Lookup(key string) (source.Pos, bool) {
+	for _, kp := range p {
+		if kp.Key == key {
+			return kp.Pos, true
+		}
+	}
+	return source.Pos{}, false
+}
+
+// At returns the position for key, or the zero Pos when it is absent.
+func (p Positions) At(key string) source.Pos {
+	pos, _ := p.Lookup(key)
+	return pos
 }
 
 // Detection is a rule's (or filter's) detection section.

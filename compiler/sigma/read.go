@@ -271,12 +271,12 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 		return nil
 	}
 	pairs := r.pairs(n)
-	d.KeyPos = make(map[string]source.Pos, len(pairs))
-	d.ValuePos = make(map[string]source.Pos, len(pairs))
-	for _, p := range pairs {
+	d.KeyPos = make(Positions, len(pairs))
+	d.ValuePos = make(Positions, len(pairs))
+	for i, p := range pairs {
 		k, val := p[0], p[1]
-		d.KeyPos[k.Value] = r.pos(k)
-		d.ValuePos[k.Value] = r.pos(val)
+		d.KeyPos[i] = KeyPosition{k.Value, r.pos(k)}
+		d.ValuePos[i] = KeyPosition{k.Value, r.pos(val)}
 		switch {
 		case k.Value == "correlation":
 			d.Kind = KindCorrelation
@@ -385,35 +385,35 @@ func (r *reader) checkFields(d *Document) {
 	need("title", d.Title != "")
 	switch d.Kind {
 	case KindRule:
-		_, hasLog := d.KeyPos["logsource"]
+		_, hasLog := d.KeyPos.Lookup("logsource")
 		need("logsource", hasLog)
-		need("detection", d.Detection != nil || d.KeyPos["detection"].IsValid())
+		need("detection", d.Detection != nil || d.KeyPos.At("detection").IsValid())
 	case KindFilter:
-		_, hasLog := d.KeyPos["logsource"]
+		_, hasLog := d.KeyPos.Lookup("logsource")
 		need("logsource", hasLog)
 	}
 	if len(d.Title) > 256 {
-		r.ds.Add(d.ValuePos["title"], v.BadField, "title is %d characters long; at most 256", len(d.Title))
+		r.ds.Add(d.ValuePos.At("title"), v.BadField, "title is %d characters long; at most 256", len(d.Title))
 	}
 	if len(d.Name) > 256 {
-		r.ds.Add(d.ValuePos["name"], v.BadField, "name is %d characters long; at most 256", len(d.Name))
+		r.ds.Add(d.ValuePos.At("name"), v.BadField, "name is %d characters long; at most 256", len(d.Name))
 	}
 	if d.ID != "" && !v.IsUUID(d.ID) {
-		r.ds.Add(d.ValuePos["id"], v.BadID, "id %q is not a UUID", d.ID)
+		r.ds.Add(d.ValuePos.At("id"), v.BadID, "id %q is not a UUID", d.ID)
 	}
 	if d.Status != "" && !slices.Contains(v.Statuses, d.Status) {
-		r.ds.Add(d.ValuePos["status"], v.BadStatus, "status %q is not one of %s", d.Status, strings.Join(v.Statuses, ", "))
+		r.ds.Add(d.ValuePos.At("status"), v.BadStatus, "status %q is not one of %s", d.Status, strings.Join(v.Statuses, ", "))
 	}
 	if d.Level != "" && !slices.Contains(v.Levels, d.Level) {
-		r.ds.Add(d.ValuePos["level"], v.BadLevel, "level %q is not one of %s", d.Level, strings.Join(v.Levels, ", "))
+		r.ds.Add(d.ValuePos.At("level"), v.BadLevel, "level %q is not one of %s", d.Level, strings.Join(v.Levels, ", "))
 	}
 	if d.Severity != "" && !slices.Contains(v.Severities, d.Severity) {
-		r.ds.Add(d.ValuePos["severity"], v.BadSeverity, "severity %q is not one of %s", d.Severity, strings.Join(v.Severities, ", "))
+		r.ds.Add(d.ValuePos.At("severity"), v.BadSeverity, "severity %q is not one of %s", d.Severity, strings.Join(v.Severities, ", "))
 	}
 	for _, key := range []string{"date", "modified"} {
 		s := *d.stringField(key)
 		if s != "" && !v.IsDate(s) {
-			r.ds.Add(d.ValuePos[key], v.BadDate, "%s %q is not a YYYY-MM-DD date", key, s)
+			r.ds.Add(d.ValuePos.At(key), v.BadDate, "%s %q is not a YYYY-MM-DD date", key, s)
 		}
 	}
 	for i, t := range d.Tags {
@@ -421,7 +421,7 @@ func (r *reader) checkFields(d *Document) {
 	}
 	for _, f := range d.AlertFields {
 		if !v.IsFieldPath(f) {
-			r.ds.Add(d.ValuePos["alert_fields"], v.BadAlertField, "alert_fields entry %q is not a field path", f)
+			r.ds.Add(d.ValuePos.At("alert_fields"), v.BadAlertField, "alert_fields entry %q is not a field path", f)
 		}
 	}
 }
