@@ -14,7 +14,7 @@ import (
 // and blank lines anywhere, several documents — to compare yamlfast with
 // yaml.v3 on far more shapes than hand-written cases cover.
 // seedGen and countGen are variables so that a local run can try more.
-var seedGen, countGen uint64 = 1, 20000
+var seedGen, countGen uint64 = 1, 10000
 
 type generator struct {
 	r *rand.Rand
@@ -26,9 +26,9 @@ var (
 		"true", "False", "0o17", "1_000", "+1", "-.5", "1e3", ".inf", "-.Inf", ".NaN", "0x1F", "0b101", "017", "2023-01-01",
 		"2023/01/01", "2001-12-14 21:59:43.10", "1.", "12:30", "http://x/a#y", "a:b", `C:\Windows\x.exe`, "x*.exe", "it's",
 		`say "hi"`, "-x", "--y", "é", "«ação»", "5b7e4b2a-1d2f-4c3e", "1234-56", "0", "-0", "99999999999999999999", "1e400"}
-	genQuoted = []string{"", " ", "a b", "it''s", "*\\foo", "x:y", "# not a comment", "  padded  ", "null", "1", "ü"}
+	genQuoted  = []string{"", " ", "a b", "it''s", "*\\foo", "x:y", "# not a comment", "  padded  ", "null", "1", "ü"}
 	genEscaped = []string{"", `a\"b`, `\\\\server\\share`, `tab\there`, `\x41\u00e9\U0001F600`, `\0\a\b\v\f\r\e\N\_\L\P`, `\ `, "plain", "'single'"}
-	genText = []string{"Detects", "something", "odd", "C:\\x", "100%", "a:b", "- item", "'q'", "\"dq\"", "x #y", "é"}
+	genText    = []string{"Detects", "something", "odd", "C:\\x", "100%", "a:b", "- item", "'q'", "\"dq\"", "x #y", "é"}
 )
 
 func (g *generator) pick(list []string) string { return list[g.r.IntN(len(list))] }
@@ -106,7 +106,7 @@ func (g *generator) scalar(indent int) {
 			case 1:
 				items = append(items, `"`+g.pick(genEscaped)+`"`)
 			default:
-				items = append(items, strings.Fields(g.pick(genWords)+" x")[0])
+				items = append(items, strings.Fields(g.pick(genWords) + " x")[0])
 			}
 		}
 		g.b.WriteString("[" + strings.Join(items, g.pick([]string{",", ", ", " , "})) + "]" + g.trailing() + "\n")
