@@ -257,7 +257,7 @@ func (r *reader) correlation(n *yaml.Node) *Correlation {
 		case "group-by":
 			var pos []source.Pos
 			c.GroupBy, pos = r.strList("group-by", val, true)
-			r.checkUnique("group-by", c.GroupBy, pos)
+			r.checkUnique("group-by", c.GroupBy, pos, val)
 		case "timespan":
 			s, _ := r.str("timespan", val)
 			d, ok := ParseTimespan(s)

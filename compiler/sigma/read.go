@@ -165,20 +165,31 @@ func (r *reader) str(key string, n *yaml.Node) (string, bool) {
 	return n.Value, true
 }
 
-// strList reads a list of scalar strings. A single string is accepted as
-// a list of one when single is true.
+// strList reads a list of scalar strings and their positions. A single
+// string is accepted as a list of one when single is true.
 func (r *reader) strList(key string, n *yaml.Node, single bool) ([]string, []source.Pos) {
+	return r.list(key, n, single, true)
+}
+
+// list is strList, with the positions only when withPos is true.
+func (r *reader) list(key string, n *yaml.Node, single, withPos bool) ([]string, []source.Pos) {
 	switch {
 	case isNull(n):
 		return nil, nil
 	case n.Kind == yaml.ScalarNode && single:
+		if !withPos {
+			return []string{n.Value}, nil
+		}
 		return []string{n.Value}, []source.Pos{r.pos(n)}
 	case n.Kind != yaml.SequenceNode:
 		r.ds.Add(r.pos(n), v.BadField, "%s must be a list of strings, not a %s", key, kindName(n))
 		return nil, nil
 	}
 	out := make([]string, 0, len(n.Content))
-	pos := make([]source.Pos, 0, len(n.Content))
+	var pos []source.Pos
+	if withPos {
+		pos = make([]source.Pos, 0, len(n.Content))
+	}
 	for _, e := range n.Content {
 		e = deref(e)
 		if e.Kind != yaml.ScalarNode || isNull(e) {
@@ -186,9 +197,27 @@ func (r *reader) strList(key string, n *yaml.Node, single bool) ([]string, []sou
 			continue
 		}
 		out = append(out, e.Value)
-		pos = append(pos, r.pos(e))
+		if withPos {
+			pos = append(pos, r.pos(e))
+		}
 	}
 	return out, pos
+}
+
+// entryPos is the position of the i-th string list reads from n.
+func (r *reader) entryPos(n *yaml.Node, i int) source.Pos {
+	if n.Kind == yaml.ScalarNode {
+		return r.pos(n)
+	}
+	for _, e := range n.Content {
+		if e = deref(e); e.Kind == yaml.ScalarNode && !isNull(e) {
+			if i == 0 {
+				return r.pos(e)
+			}
+			i--
+		}
+	}
+	return r.pos(n)
 }
 
 func kindName(n *yaml.Node) string {
@@ -294,12 +323,14 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 			continue
 		}
 		if field := d.listField(key); field != nil {
-			list, pos := r.strList(key, val, key == "falsepositives" || key == "references")
+			// Only tags keep their entries' positions; the others are
+			// found again for a duplicate.
+			list, pos := r.list(key, val, key == "falsepositives" || key == "references", key == "tags")
 			*field = list
 			if key == "tags" {
 				d.TagPos = pos
 			}
-			r.checkUnique(key, list, pos)
+			r.checkUnique(key, list, pos, val)
 			continue
 		}
 		switch key {
@@ -349,7 +380,9 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 	return d
 }
 
-func (r *reader) checkUnique(key string, list []string, pos []source.Pos) {
+// checkUnique reports repeated entries of a list read from n (at pos, or
+// found again in n when pos is nil).
+func (r *reader) checkUnique(key string, list []string, pos []source.Pos, n *yaml.Node) {
 	var seen map[string]bool // only for long lists; short ones are scanned
 	if len(list) > 32 {
 		seen = make(map[string]bool, len(list))
@@ -369,7 +402,13 @@ func (r *reader) checkUnique(key string, list []string, pos []source.Pos) {
 			case "alert_fields":
 				code = v.BadAlertField
 			}
-			r.ds.Add(pos[i], code, "%s lists %q twice", key, s)
+			var p source.Pos
+			if pos != nil {
+				p = pos[i]
+			} else {
+				p = r.entryPos(n, i)
+			}
+			r.ds.Add(p, code, "%s lists %q twice", key, s)
 		}
 	}
 }
