@@ -270,7 +270,17 @@ func (l *lowerer) lowerValue(it *sigma.Item, m *ir.Match, val sigma.Value, trans
 		case sigma.Bool:
 			return append(dst, ir.BoolValue(val.Text == "true")), true
 		}
-		return append(dst, value.Parse(val.Text)), true
+		return append(dst, l.values.Parse(val.Text)), true
+	}
+	if len(transforms) == 1 { // the usual case: one of contains, startswith, endswith
+		switch transforms[0].Name {
+		case "contains":
+			return append(dst, l.values.Around(val.Text, true, true)), true
+		case "startswith":
+			return append(dst, l.values.Around(val.Text, false, true)), true
+		case "endswith":
+			return append(dst, l.values.Around(val.Text, true, false)), true
+		}
 	}
 	start := len(dst)
 	dst = append(dst, value.Parse(val.Text))

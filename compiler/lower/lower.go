@@ -9,6 +9,7 @@ import (
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/sigma"
 	"github.com/sigforge/sigforge/compiler/sigma/condition"
+	"github.com/sigforge/sigforge/compiler/sigma/value"
 	"github.com/sigforge/sigforge/compiler/source"
 	v "github.com/sigforge/sigforge/compiler/validate"
 )
@@ -20,8 +21,9 @@ type Options struct {
 }
 
 type lowerer struct {
-	opts Options
-	ds   source.Diagnostics
+	opts   Options
+	ds     source.Diagnostics
+	values value.Parser // the rule's plain values share allocations
 }
 
 // Rule lowers a detection rule or the metadata of a correlation rule (its

@@ -509,10 +509,11 @@ func (r *reader) logsource(d *Document, n *yaml.Node) {
 		return
 	}
 	for _, p := range r.pairs(n) {
-		s, ok := r.str("logsource "+p[0].Value, p[1])
-		if !ok {
+		if p[1].Kind != yaml.ScalarNode {
+			r.str("logsource "+p[0].Value, p[1]) // reports it
 			continue
 		}
+		s, _ := r.str("", p[1])
 		switch p[0].Value {
 		case "category":
 			d.Logsource.Category = s

@@ -191,3 +191,65 @@ func literalText(v ir.Value) (string, bool) {
 	}
 	return b.String(), true
 }
+
+// A Parser parses values as Parse does, and as Contains, StartsWith and
+// EndsWith of Parse, but takes the parts of values without wildcards or
+// escapes (nearly all) from shared blocks: one allocation for many values,
+// such as the values of one rule. Each value's Parts has no spare
+// capacity, so appending to it copies.
+type Parser struct {
+	block []ir.Part
+}
+
+// maxBlock bounds a block, so that a few values do not hold a large one.
+const maxBlock = 256
+
+// parts returns n parts from the current block.
+func (p *Parser) parts(n int) []ir.Part {
+	if cap(p.block)-len(p.block) < n {
+		p.block = make([]ir.Part, 0, max(n, min(2*cap(p.block), maxBlock), 8))
+	}
+	start := len(p.block)
+	p.block = p.block[:start+n]
+	return p.block[start : start+n : start+n]
+}
+
+// Parse is Parse(raw).
+func (p *Parser) Parse(raw string) ir.Value {
+	if strings.IndexAny(raw, `\*?`) >= 0 {
+		return Parse(raw)
+	}
+	ps := p.parts(1)
+	ps[0] = ir.Part{Kind: ir.Literal, Text: raw}
+	return ir.Value{Kind: ir.KindString, Parts: ps}
+}
+
+// Around is Parse(raw) with '*' added before and/or after it where it has
+// none: Contains (before and after), EndsWith (before) or StartsWith
+// (after) of Parse(raw).
+func (p *Parser) Around(raw string, before, after bool) ir.Value {
+	if strings.IndexAny(raw, `\*?`) >= 0 {
+		return around(Parse(raw), before, after)
+	}
+	if raw == "" && (before || after) {
+		ps := p.parts(1)
+		ps[0] = ir.Part{Kind: ir.AnyString}
+		return ir.Value{Kind: ir.KindString, Parts: ps}
+	}
+	n := 1
+	if before {
+		n++
+	}
+	if after {
+		n++
+	}
+	ps := p.parts(n)[:0]
+	if before {
+		ps = append(ps, ir.Part{Kind: ir.AnyString})
+	}
+	ps = append(ps, ir.Part{Kind: ir.Literal, Text: raw})
+	if after {
+		ps = append(ps, ir.Part{Kind: ir.AnyString})
+	}
+	return ir.Value{Kind: ir.KindString, Parts: ps}
+}
