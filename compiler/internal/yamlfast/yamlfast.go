@@ -806,23 +806,25 @@ func (p *parser) escape(i int, buf *[]byte) int {
 		if i+size > len(p.src) {
 			decline("short hex escape")
 		}
+		var v uint32 // eight hex digits fit; a rune could overflow
 		for _, h := range []byte(p.src[i : i+size]) {
-			var d rune
+			var d uint32
 			switch {
 			case '0' <= h && h <= '9':
-				d = rune(h - '0')
+				d = uint32(h - '0')
 			case 'a' <= h && h <= 'f':
-				d = rune(h-'a') + 10
+				d = uint32(h-'a') + 10
 			case 'A' <= h && h <= 'F':
-				d = rune(h-'A') + 10
+				d = uint32(h-'A') + 10
 			default:
 				decline("bad hex escape")
 			}
-			r = r<<4 | d
+			v = v<<4 | d
 		}
-		if r >= 0xD800 && r <= 0xDFFF || r > 0x10FFFF {
+		if v >= 0xD800 && v <= 0xDFFF || v > 0x10FFFF {
 			decline("bad unicode escape")
 		}
+		r = rune(v)
 		i += size
 	}
 	if r < utf8.RuneSelf {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -204,6 +205,9 @@ b: "tab\tnl\nbs\\ sp\ x\x41\u00e9\U0001F600"
 c: "\0\a\b\v\f\r\e\N\_\L\P\'"
 d: ""
 `, true},
+	{"escape beyond unicode", `a: "\Ua001F600"` + "\n", false},
+	{"escape of a surrogate", `a: "\uD800"` + "\n", false},
+	{"escape at the unicode limit", `a: "\U0010FFFF\U00000000\xff"` + "\n", true},
 	{"unknown escape", `a: "\/"` + "\n", false},
 	{"escaped line break", "a: \"x\\\n  y\"\n", false},
 	{"quoted multi-line", "a: 'one\n  two\n\n  three  \n   four'\nb: \"x\n\n\n  y \"\n", true},
@@ -338,6 +342,10 @@ func TestContentIsolated(t *testing.T) {
 func FuzzDocuments(f *testing.F) {
 	for _, tc := range cases {
 		f.Add([]byte(tc.in))
+	}
+	g := &generator{r: rand.New(rand.NewPCG(7, 7))}
+	for range 50 {
+		f.Add([]byte(g.stream()))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compare(t, "fuzz input", data)
