@@ -55,8 +55,9 @@ var timeRanges = map[string][2]float64{
 // checks that need the values and the position of each problem.
 func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	errs := len(l.ds)
-	m := &ir.Match{Pos: it.Pos, Field: it.Field, Op: ir.OpEqual}
-	names := make([]string, len(it.Modifiers))
+	m := &l.matches.take(1)[0]
+	m.Pos, m.Field, m.Op = it.Pos, it.Field, ir.OpEqual
+	names := l.names.take(len(it.Modifiers))
 	for i, mod := range it.Modifiers {
 		names[i] = mod.Name
 	}
@@ -144,7 +145,7 @@ func (l *lowerer) item(it *sigma.Item) ir.Expr {
 	}
 	// The variants of all written values, and under |all where each
 	// value's variants end (they are ANDed value by value).
-	vals := make([]ir.Value, 0, len(raw))
+	vals := l.valueList.take(len(raw))[:0]
 	var ends []int
 	multi := false
 	for _, val := range raw {

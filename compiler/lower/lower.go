@@ -24,6 +24,10 @@ type lowerer struct {
 	opts   Options
 	ds     source.Diagnostics
 	values value.Parser // the rule's plain values share allocations
+	// The rule's matches, value lists and modifier lists share allocations.
+	matches   block[ir.Match]
+	valueList block[ir.Value]
+	names     block[string]
 }
 
 // Rule lowers a detection rule or the metadata of a correlation rule (its
@@ -80,6 +84,7 @@ func Detection(det *sigma.Detection, opts Options) (ir.Expr, source.Diagnostics)
 
 func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 	errs := len(l.ds)
+	l.reserve(det)
 	// The lowered searches, and whether the condition uses them, by the
 	// index of the search in det.Searches (nil: it had errors).
 	searches := &lowered{det: det, exprs: make([]ir.Expr, len(det.Searches)), used: make([]bool, len(det.Searches))}
@@ -122,6 +127,35 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 		return nil
 	}
 	return or(det.Conditions[0].Pos, conds)
+}
+
+// reserve sizes the blocks for the matches, value lists and modifier
+// lists of det (|expand and |windash variants may take more).
+func (l *lowerer) reserve(det *sigma.Detection) {
+	items, values, mods, parts := 0, 0, 0, 0
+	for _, s := range det.Searches {
+		for _, a := range s.Alternatives {
+			items += len(a.Items)
+			for _, it := range a.Items {
+				values += len(it.Values)
+				mods += len(it.Modifiers)
+				wild := 0 // the wildcards contains, startswith, endswith add
+				for _, m := range it.Modifiers {
+					switch m.Name {
+					case "contains":
+						wild = 2
+					case "startswith", "endswith":
+						wild = 1
+					}
+				}
+				parts += len(it.Values) * (1 + wild)
+			}
+		}
+	}
+	l.values.Reserve(parts)
+	l.matches.reserve(items)
+	l.valueList.reserve(values)
+	l.names.reserve(mods)
 }
 
 // conditions caches parsed conditions by their text: rule sets repeat the

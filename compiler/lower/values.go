@@ -20,3 +20,30 @@ func windashSites(v ir.Value) int {
 	}
 	return n
 }
+
+// block hands out pieces of shared allocations, so that the many small
+// objects of one rule (matches, value lists) cost a few allocations. Each
+// piece has no spare capacity: appending to it copies.
+type block[T any] struct {
+	buf []T
+}
+
+// maxBlock bounds a block, so that a few pieces do not hold a large one.
+const maxBlock = 128
+
+// reserve makes room for n elements in one allocation.
+func (b *block[T]) reserve(n int) {
+	if cap(b.buf)-len(b.buf) < n {
+		b.buf = make([]T, 0, n)
+	}
+}
+
+// take returns n zero elements.
+func (b *block[T]) take(n int) []T {
+	if cap(b.buf)-len(b.buf) < n {
+		b.buf = make([]T, 0, max(n, min(2*cap(b.buf), maxBlock), 8))
+	}
+	start := len(b.buf)
+	b.buf = b.buf[:start+n]
+	return b.buf[start : start+n : start+n]
+}

@@ -204,6 +204,13 @@ type Parser struct {
 // maxBlock bounds a block, so that a few values do not hold a large one.
 const maxBlock = 256
 
+// Reserve makes room for n parts in one allocation.
+func (p *Parser) Reserve(n int) {
+	if cap(p.block)-len(p.block) < n {
+		p.block = make([]ir.Part, 0, n)
+	}
+}
+
 // parts returns n parts from the current block.
 func (p *Parser) parts(n int) []ir.Part {
 	if cap(p.block)-len(p.block) < n {
