@@ -51,8 +51,9 @@ func documents(data []byte) (docs []*yaml.Node, reason string) {
 	if r != "" {
 		return nil, r
 	}
-	// Sigma rules have about 1.6 nodes a line: the first slab mostly
-	// suffices.
+	// Sigma rules have 1.5 to 2 nodes a line (SigmaHQ: median 1.74, 99th
+	// percentile 2.0). A first slab for 1.5 and small ones for the rest
+	// allocate less than one sized for the worst case.
 	p := &parser{src: string(data), line: 1, lines: lines, kids: make([]*yaml.Node, 0, 32), ascii: ascii}
 	p.slab = make([]yaml.Node, 0, lines*3/2+4)
 	defer func() {
