@@ -139,13 +139,10 @@ func (l *lowerer) reserve(det *sigma.Detection) {
 			for _, it := range a.Items {
 				values += len(it.Values)
 				mods += len(it.Modifiers)
-				wild := 0 // the wildcards contains, startswith, endswith add
+				wild := 0 // room for the wildcards of contains, startswith, endswith
 				for _, m := range it.Modifiers {
-					switch m.Name {
-					case "contains":
+					if m.Name == "contains" || m.Name == "startswith" || m.Name == "endswith" {
 						wild = 2
-					case "startswith", "endswith":
-						wild = 1
 					}
 				}
 				parts += len(it.Values) * (1 + wild)

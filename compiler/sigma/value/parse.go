@@ -21,7 +21,18 @@ func Parse(raw string) ir.Value {
 	if strings.IndexAny(raw, `\*?`) < 0 {
 		return ir.Str(raw) // the common case: no wildcard, no escape
 	}
-	p := parser{raw: raw, parts: make([]ir.Part, 0, 2*strings.Count(raw, "*")+2*strings.Count(raw, "?")+1)}
+	return parseInto(raw, make([]ir.Part, 0, maxParts(raw)))
+}
+
+// maxParts bounds the number of parts of Parse(raw).
+func maxParts(raw string) int {
+	return 2*(strings.Count(raw, "*")+strings.Count(raw, "?")) + 1
+}
+
+// parseInto is Parse for a raw value with a wildcard or an escape; the
+// parts are appended to dst.
+func parseInto(raw string, dst []ir.Part) ir.Value {
+	p := parser{raw: raw, parts: dst}
 	for i := 0; i < len(raw); i++ {
 		switch raw[i] {
 		case '\\':
@@ -193,10 +204,10 @@ func literalText(v ir.Value) (string, bool) {
 }
 
 // A Parser parses values as Parse does, and as Contains, StartsWith and
-// EndsWith of Parse, but takes the parts of values without wildcards or
-// escapes (nearly all) from shared blocks: one allocation for many values,
-// such as the values of one rule. Each value's Parts has no spare
-// capacity, so appending to it copies.
+// EndsWith of Parse, but takes the parts of the values from shared blocks:
+// one allocation for many values, such as the values of one rule. Each
+// value's Parts has capacity of its own, so appending to one value never
+// changes another.
 type Parser struct {
 	block []ir.Part
 }
@@ -224,7 +235,7 @@ func (p *Parser) parts(n int) []ir.Part {
 // Parse is Parse(raw).
 func (p *Parser) Parse(raw string) ir.Value {
 	if strings.IndexAny(raw, `\*?`) >= 0 {
-		return Parse(raw)
+		return parseInto(raw, p.parts(maxParts(raw))[:0])
 	}
 	ps := p.parts(1)
 	ps[0] = ir.Part{Kind: ir.Literal, Text: raw}
@@ -235,28 +246,32 @@ func (p *Parser) Parse(raw string) ir.Value {
 // none: Contains (before and after), EndsWith (before) or StartsWith
 // (after) of Parse(raw).
 func (p *Parser) Around(raw string, before, after bool) ir.Value {
-	if strings.IndexAny(raw, `\*?`) >= 0 {
-		return around(Parse(raw), before, after)
-	}
-	if raw == "" && (before || after) {
+	if raw == "" {
+		if !before && !after {
+			return p.Parse(raw)
+		}
 		ps := p.parts(1)
 		ps[0] = ir.Part{Kind: ir.AnyString}
 		return ir.Value{Kind: ir.KindString, Parts: ps}
 	}
+	// Room for a '*' on each side of the parts, which start at ps[1].
+	var ps []ir.Part
 	n := 1
-	if before {
-		n++
+	if strings.IndexAny(raw, `\*?`) >= 0 {
+		ps = p.parts(maxParts(raw) + 2)
+		n = len(parseInto(raw, ps[1:1]).Parts)
+	} else {
+		ps = p.parts(3)
+		ps[1] = ir.Part{Kind: ir.Literal, Text: raw}
 	}
-	if after {
-		n++
+	start, end := 1, 1+n
+	if before && ps[1].Kind != ir.AnyString {
+		ps[0] = ir.Part{Kind: ir.AnyString}
+		start = 0
 	}
-	ps := p.parts(n)[:0]
-	if before {
-		ps = append(ps, ir.Part{Kind: ir.AnyString})
+	if after && ps[end-1].Kind != ir.AnyString {
+		ps[end] = ir.Part{Kind: ir.AnyString}
+		end++
 	}
-	ps = append(ps, ir.Part{Kind: ir.Literal, Text: raw})
-	if after {
-		ps = append(ps, ir.Part{Kind: ir.AnyString})
-	}
-	return ir.Value{Kind: ir.KindString, Parts: ps}
+	return ir.Value{Kind: ir.KindString, Parts: ps[start:end:end]}
 }
