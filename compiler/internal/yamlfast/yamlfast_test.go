@@ -198,6 +198,9 @@ var cases = []struct {
 	{"colon in value", "url: http://x:80/a\nt: 12:30\n", true},
 	{"colon space in value", "a: b: c\n", false},
 	{"key with spaces", "a key  : v\n", true},
+	{"trailing spaces", "a: b   \nc: 'd'   \ne:   \n  - f  \n  -   \ng: |  \n  h  \n", true},
+	{"plain key with colons", "a:b: c\nC:\\x: d\n", true},
+	{"comment-only lines between documents", "# c\n---\na: 1\n# d\n---\n# e\nb: 2\n", true},
 	{"quoted keys", "'a:b': 1\n\"c: d\": 2\n'e''f' : 3\n", true},
 	{"single quotes", "a: '*\\foo'\nb: 'it''s'\nc: ''\nd: ' x '\n", true},
 	{"double quotes", `a: "a\"b"
