@@ -224,8 +224,9 @@ func ClassifyTag(name string) (TagKind, any) {
 // sub-techniques by ID. Tags the catalog does not define are ignored.
 func Threat(tags []string) []ir.Tactic {
 	index()
-	var ruleTactics []string
-	var techs []*Technique
+	var tacticBuf [8]string
+	var techBuf [8]*Technique
+	ruleTactics, techs := tacticBuf[:0], techBuf[:0]
 	for _, tag := range tags {
 		name, ok := strings.CutPrefix(strings.ToLower(tag), "attack.")
 		if !ok {
@@ -246,7 +247,8 @@ func Threat(tags []string) []ir.Tactic {
 		tactic      int // matrix order
 		parent, sub string
 	}
-	places := make([]placement, 0, len(ruleTactics)+2*len(techs))
+	var buf [16]placement // enough for most rules' tags
+	places := buf[:0]
 	for _, tac := range ruleTactics {
 		places = append(places, placement{tactic: tacticOrder[tac]})
 	}

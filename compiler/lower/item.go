@@ -3,7 +3,7 @@ package lower
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -406,9 +406,11 @@ func number(val sigma.Value) (ir.Value, bool) {
 	return ir.Value{Kind: ir.KindNumber, Num: f, NumText: val.Text}, true
 }
 
-// checkRegex compiles a regular expression with its flags to check it.
+// checkRegex checks a regular expression with its flags as
+// regexp.Compile would: only its parse can fail (the error is the same),
+// so the program is not built.
 func checkRegex(f ir.RegexFlags, expr string) error {
-	_, err := regexp.Compile(regexFlags(f) + expr)
+	_, err := syntax.Parse(regexFlags(f)+expr, syntax.Perl)
 	return err
 }
 
