@@ -14,7 +14,13 @@ func Quote(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteByte('"')
-	for _, r := range s {
+	for {
+		i := strings.IndexFunc(s, quoteEscaped)
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch r {
 		case '\\':
 			b.WriteString(`\\`)
@@ -27,9 +33,11 @@ func Quote(s string) string {
 		case '\n':
 			b.WriteString(`\n`)
 		default:
-			b.WriteRune(r)
+			b.WriteRune(r) // RuneError: U+FFFD for a byte that is not UTF-8
 		}
+		s = s[i+size:]
 	}
+	b.WriteString(s)
 	b.WriteByte('"')
 	return b.String()
 }
@@ -77,31 +85,39 @@ func EscapeLiteral(s string, first, last bool) (string, error) {
 		return "", fmt.Errorf("an unquoted KQL value cannot end with whitespace (Kibana trims it)")
 	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case isSpecial(r):
-			b.WriteByte('\\')
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			// Not special, and no keyword starts with it.
+			r, size := utf8.DecodeRuneInString(s[i:])
 			b.WriteRune(r)
-		case keywordInLiteral(s, i):
+			i += size
+			continue
+		}
+		switch {
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case isSpecial(rune(c)):
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case (c|0x20 == 'n' || c|0x20 == 'o' || c|0x20 == 'a') && keywordInLiteral(s, i):
 			// "\n" is the escape for a newline, so a keyword starting with
 			// n is broken up with a unicode escape instead of "\not".
-			if r == 'n' {
+			if c == 'n' {
 				b.WriteString(`\u006E`)
 			} else {
 				b.WriteByte('\\')
-				b.WriteRune(r)
+				b.WriteByte(c)
 			}
 		default:
-			b.WriteRune(r)
+			b.WriteByte(c)
 		}
-		i += size
+		i++
 	}
 	return b.String(), nil
 }
