@@ -25,7 +25,7 @@ var (
 	genWords = []string{"a", "title", "Image|endswith", "CommandLine|contains|all", "x y", "~", "null", "yes", "No", "on",
 		"true", "False", "0o17", "1_000", "+1", "-.5", "1e3", ".inf", "-.Inf", ".NaN", "0x1F", "0b101", "017", "2023-01-01",
 		"2023/01/01", "2001-12-14 21:59:43.10", "1.", "12:30", "http://x/a#y", "a:b", `C:\Windows\x.exe`, "x*.exe", "it's",
-		`say "hi"`, "-x", "--y", "é", "«ação»", "5b7e4b2a-1d2f-4c3e", "1234-56", "0", "-0", "99999999999999999999", "1e400"}
+		`say "hi"`, "-x", "--y", ":\\ProgramData'", "?y", "é", "«ação»", "5b7e4b2a-1d2f-4c3e", "1234-56", "0", "-0", "99999999999999999999", "1e400"}
 	genQuoted  = []string{"", " ", "a b", "it''s", "*\\foo", "x:y", "# not a comment", "  padded  ", "null", "1", "ü"}
 	genEscaped = []string{"", `a\"b`, `\\\\server\\share`, `tab\there`, `\x41\u00e9\U0001F600`, `\0\a\b\v\f\r\e\N\_\L\P`, `\ `, "plain", "'single'"}
 	genText    = []string{"Detects", "something", "odd", "C:\\x", "100%", "a:b", "- item", "'q'", "\"dq\"", "x #y", "é"}

@@ -383,7 +383,13 @@ func (p *parser) valueNode(indent int, afterKey bool) *yaml.Node {
 		}
 		p.nextContent()
 		return n
-	case '?', ':', ',', ']', '{', '}', '#', '&', '*', '!', '%', '@', '`':
+	case '?', ':':
+		// A plain scalar in block context may start with these when a
+		// non-blank follows (":\ProgramData" in SigmaHQ).
+		if p.blankz(p.pos + 1) {
+			decline("indicator " + string(c))
+		}
+	case ',', ']', '{', '}', '#', '&', '*', '!', '%', '@', '`':
 		decline("indicator " + string(c))
 	}
 	return p.plainOrMapping(indent, afterKey)
@@ -448,7 +454,7 @@ func (p *parser) key() *yaml.Node {
 		}
 		return p.node(yaml.ScalarNode, quoteStyle(c), strTag, v, line, col)
 	case '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`':
-		if c != '-' || p.blankz(p.pos+1) {
+		if c != '-' && c != '?' && c != ':' || p.blankz(p.pos+1) {
 			decline("expected a key")
 		}
 	}
