@@ -175,12 +175,7 @@ func (c *compiler) values(m *ir.Match, field string, render func(ir.Value) error
 
 // literal writes an unquoted literal run (kqlq.EscapeLiteral).
 func (c *compiler) literal(s string, first, last bool) error {
-	e, err := kqlq.EscapeLiteral(s, first, last)
-	if err != nil {
-		return err
-	}
-	c.out.WriteString(e)
-	return nil
+	return kqlq.WriteLiteral(&c.out, s, first, last)
 }
 
 // text is v.Text() without a copy for a plain literal.
@@ -208,7 +203,7 @@ func (c *compiler) value(m *ir.Match, v ir.Value) error {
 		if t == "" {
 			return errorString("the ingest pipeline drops empty strings, so an empty value never matches in Elasticsearch; use null instead")
 		}
-		c.out.WriteString(kqlq.Quote(t))
+		kqlq.WriteQuoted(&c.out, t)
 		return nil
 	}
 	return c.wildcard(v)

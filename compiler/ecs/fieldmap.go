@@ -210,8 +210,12 @@ func FlatField(raw string) string {
 // IsFlatString reports whether an ECS field is one of the flat Java
 // Map.toString() strings.
 func IsFlatString(ecs string) bool {
+	name, ok := strings.CutPrefix(ecs, "aws.cloudtrail.")
+	if !ok {
+		return false
+	}
 	for _, n := range objectFields {
-		if ecs == "aws.cloudtrail."+n {
+		if name == n {
 			return true
 		}
 	}
@@ -295,15 +299,19 @@ func (m *mapper) rule(r *ir.Rule, done map[*ir.Rule]*ir.Rule) (*ir.Rule, error) 
 	if out, ok := done[r]; ok {
 		return out, nil
 	}
-	out := *r
-	done[r] = &out
+	// The detection first: most rules that fail, fail there, and need no
+	// copy. (It refers to no other rule.)
+	var det ir.Expr
 	if r.Detection != nil {
 		d, err := m.expr(r.Detection)
 		if err != nil {
 			return nil, err
 		}
-		out.Detection = d
+		det = d
 	}
+	out := *r
+	done[r] = &out
+	out.Detection = det
 	if c := r.Correlation; c != nil {
 		nc := *c
 		nc.Rules = make([]*ir.Rule, len(c.Rules))

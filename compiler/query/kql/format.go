@@ -12,6 +12,12 @@ func Quote(s string) string {
 		return `"` + s + `"`
 	}
 	var b strings.Builder
+	WriteQuoted(&b, s)
+	return b.String()
+}
+
+// WriteQuoted writes Quote(s) to b.
+func WriteQuoted(b *strings.Builder, s string) {
 	b.Grow(len(s) + 8)
 	b.WriteByte('"')
 	for {
@@ -39,7 +45,6 @@ func Quote(s string) string {
 	}
 	b.WriteString(s)
 	b.WriteByte('"')
-	return b.String()
 }
 
 // quoteEscaped reports the runes Quote does not copy as they are (a byte
@@ -78,13 +83,26 @@ func EscapeLiteral(s string, first, last bool) (string, error) {
 	if isPlain(s, false) {
 		return s, nil // also ""
 	}
+	var b strings.Builder
+	if err := WriteLiteral(&b, s, first, last); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// WriteLiteral writes EscapeLiteral(s, first, last) to b; on error it
+// writes nothing.
+func WriteLiteral(b *strings.Builder, s string, first, last bool) error {
+	if isPlain(s, false) {
+		b.WriteString(s)
+		return nil
+	}
 	if r, _ := utf8.DecodeRuneInString(s); first && jsSpace(r) {
-		return "", fmt.Errorf("an unquoted KQL value cannot start with whitespace (Kibana trims it)")
+		return fmt.Errorf("an unquoted KQL value cannot start with whitespace (Kibana trims it)")
 	}
 	if r, _ := utf8.DecodeLastRuneInString(s); last && jsSpace(r) {
-		return "", fmt.Errorf("an unquoted KQL value cannot end with whitespace (Kibana trims it)")
+		return fmt.Errorf("an unquoted KQL value cannot end with whitespace (Kibana trims it)")
 	}
-	var b strings.Builder
 	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -119,7 +137,7 @@ func EscapeLiteral(s string, first, last bool) (string, error) {
 		}
 		i++
 	}
-	return b.String(), nil
+	return nil
 }
 
 // keywordInLiteral reports whether the word at i would end an unquoted
