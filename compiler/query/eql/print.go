@@ -13,7 +13,7 @@ import (
 // escapes Elasticsearch's lexer accepts); every other character, control
 // characters included, is written as it is, which the lexer also accepts.
 func Quote(s string) string {
-	if strings.IndexFunc(s, needsEscape) < 0 {
+	if quoteStop(s) < 0 {
 		return `"` + s + `"`
 	}
 	var b strings.Builder
@@ -21,23 +21,40 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// needsEscape reports the runes Quote does not copy as they are: the
-// escaped ones, and RuneError, which stands for a byte that is not UTF-8
+// quoteEscaped marks the ASCII bytes Quote escapes.
+var quoteEscaped = [utf8.RuneSelf]bool{'\\': true, '"': true, '\n': true, '\r': true, '\t': true, '\b': true, '\f': true}
+
+// quoteStop returns the index of the first byte of s that Quote does not
+// copy as it is, or -1: an escaped character, or a byte that is not UTF-8
 // (written as U+FFFD, as a rune-by-rune copy would).
-func needsEscape(r rune) bool {
-	return r == '\\' || r == '"' || r == '\n' || r == '\r' || r == '\t' || r == '\b' || r == '\f' || r == utf8.RuneError
+func quoteStop(s string) int {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if quoteEscaped[c] {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 func writeQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
 	for {
-		i := strings.IndexFunc(s, needsEscape)
+		i := quoteStop(s)
 		if i < 0 {
 			break
 		}
 		b.WriteString(s[:i])
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch r {
+		switch s[i] {
 		case '\\':
 			b.WriteString(`\\`)
 		case '"':
@@ -53,9 +70,9 @@ func writeQuoted(b *strings.Builder, s string) {
 		case '\f':
 			b.WriteString(`\f`)
 		default:
-			b.WriteRune(r)
+			b.WriteRune(utf8.RuneError)
 		}
-		s = s[i+size:]
+		s = s[i+1:]
 	}
 	b.WriteString(s)
 	b.WriteByte('"')
