@@ -77,7 +77,6 @@ func checkChars(b []byte) (lines int, ascii bool, reason string) {
 	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		return 0, false, "byte order mark"
 	}
-	const ones, lows, highs = 0x0101010101010101, 0x7F7F7F7F7F7F7F7F, 0x8080808080808080
 	ascii = true
 	for i := 0; i < len(b); {
 		if i+8 <= len(b) {
@@ -87,8 +86,7 @@ func checkChars(b []byte) (lines int, ascii bool, reason string) {
 			// bit set, below 0x20 or equal to 0x7F.
 			x := binary.LittleEndian.Uint64(b[i:])
 			nl, tab := x^'\n'*ones, x^'\t'*ones
-			nl = ^((nl&lows + lows) | nl | lows)
-			tab = ^((tab&lows + lows) | tab | lows)
+			nl, tab = zeroBytes(nl), zeroBytes(tab)
 			lines += bits.OnesCount64(nl)
 			x |= (nl | tab) >> 2
 			y := x ^ 0x7F*ones
@@ -585,9 +583,7 @@ func (p *parser) plainLine(i int) (end, next, stop int) {
 	src := p.src
 	end = i
 	for {
-		for i < len(src) && !plainStops[src[i]] {
-			i++
-		}
+		i = nextPlainStop(src, i)
 		if i > end && src[i-1] != ' ' {
 			end = i
 		}
@@ -620,6 +616,29 @@ func (p *parser) plainLine(i int) (end, next, stop int) {
 
 // plainStops are the bytes plainLine must look at.
 var plainStops = [256]bool{'\n': true, ' ': true, '\t': true, ':': true}
+
+const ones, lows, highs = 0x0101010101010101, 0x7F7F7F7F7F7F7F7F, 0x8080808080808080
+
+// zeroBytes sets the high bit of exactly the zero bytes of x.
+func zeroBytes(x uint64) uint64 { return ^((x&lows + lows) | x | lows) }
+
+// nextPlainStop returns the offset of the first plainStops byte in src
+// from i, or len(src), looking at eight bytes at a time.
+func nextPlainStop(src string, i int) int {
+	for ; i+8 <= len(src); i += 8 {
+		w := src[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		m := zeroBytes(x^' '*ones) | zeroBytes(x^'\n'*ones) | zeroBytes(x^':'*ones) | zeroBytes(x^'\t'*ones)
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(src) && !plainStops[src[i]] {
+		i++
+	}
+	return i
+}
 
 // plainRest continues a plain scalar whose first line ran from start to end
 // (plainLine's result) over the following lines that are indented more than
