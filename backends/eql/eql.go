@@ -80,27 +80,57 @@ func (b *Backend) Name() string { return Name }
 
 // Compile returns the rule's EQL query.
 func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
-	text, err := b.Query(r)
+	text, err := b.query(r, "\n")
 	if err != nil {
 		return backends.Output{}, err
 	}
-	return backends.Output{Rule: r, Text: text + "\n", Ext: ".eql"}, nil
+	return backends.Output{Rule: r, Text: text, Ext: ".eql"}, nil
 }
 
 // Query returns the rule's EQL query text without a trailing newline.
-func (b *Backend) Query(r *ir.Rule) (string, error) {
+func (b *Backend) Query(r *ir.Rule) (string, error) { return b.query(r, "") }
+
+// query returns the rule's EQL query text followed by end.
+func (b *Backend) query(r *ir.Rule, end string) (string, error) {
 	r, err := b.ecs.RewriteFor(Name, r)
 	if err != nil {
 		return "", err
 	}
 	if r.IsCorrelation() {
-		return b.sequence(r)
+		seq, err := b.sequence(r)
+		if err != nil {
+			return "", err
+		}
+		return seq + end, nil
 	}
 	cond, err := b.condition(r)
 	if err != nil {
 		return "", err
 	}
-	return (&eqlq.EventQuery{Category: b.opts.Category, Where: cond}).String(), nil
+	var text strings.Builder
+	text.Grow(sizeHint(r.Detection) + len(end))
+	(&eqlq.EventQuery{Category: b.opts.Category, Where: cond}).Print(&text)
+	text.WriteString(end)
+	return text.String(), nil
+}
+
+// sizeHint estimates the length of the EQL text of e, so that it is built
+// in one allocation (or two).
+func sizeHint(e ir.Expr) int {
+	n := 32
+	ir.Walk(e, func(x ir.Expr) bool {
+		if m, ok := x.(*ir.Match); ok {
+			n += len(m.Field) + 8
+			for _, v := range m.Values {
+				n += len(m.Field)/2 + 8
+				for _, p := range v.Parts {
+					n += len(p.Text) + 2
+				}
+			}
+		}
+		return true
+	})
+	return n
 }
 
 func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, error) {

@@ -186,11 +186,12 @@ func FormatSpan(d time.Duration) string {
 func (e *EventQuery) String() string {
 	var b strings.Builder
 	b.Grow(256) // most queries fit
-	e.write(&b)
+	e.Print(&b)
 	return b.String()
 }
 
-func (e *EventQuery) write(b *strings.Builder) {
+// Print writes e.String() to b.
+func (e *EventQuery) Print(b *strings.Builder) {
 	if cat := e.Category; !isPlainIdent(cat) || (keywords[cat] && cat != "any") {
 		writeQuoted(b, cat)
 	} else {
