@@ -443,3 +443,23 @@ func TestCheckChars(t *testing.T) {
 		}
 	}
 }
+
+// TestNextPlainStop compares the word-at-a-time search with a plain loop
+// for every stop byte at every offset.
+func TestNextPlainStop(t *testing.T) {
+	slow := func(s string, i int) int {
+		for i < len(s) && !plainStops[s[i]] {
+			i++
+		}
+		return i
+	}
+	base := "abcdefghijklmnopqrstuvwxyz0123456789"
+	for _, stop := range []string{"", " ", "\n", "\t", ":", "é", "\x00", "\xff", "#"} {
+		for off := 0; off <= len(base); off++ {
+			s := base[:off] + stop + base[off:]
+			for from := 0; from <= len(s); from++ {
+				require.Equal(t, slow(s, from), nextPlainStop(s, from), "%q from %d", s, from)
+			}
+		}
+	}
+}
