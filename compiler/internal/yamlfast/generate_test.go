@@ -212,9 +212,13 @@ func (g *generator) sequence(col, depth int, inline bool) {
 
 func (g *generator) document() {
 	g.noise(0)
-	if g.r.IntN(6) == 0 {
+	switch g.r.IntN(12) {
+	case 0, 1:
 		g.sequence(0, 0, false)
-	} else {
+	case 2:
+		g.b.WriteString(g.spaces(g.r.IntN(2)))
+		g.scalar(-1)
+	default:
 		g.mapping(0, 0, false)
 	}
 }
