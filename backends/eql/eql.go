@@ -138,6 +138,7 @@ func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, error) {
 		return nil, unsupported(r, nil, "a rule without detection", "")
 	}
 	c := compiler{b: b, rule: r}
+	c.reserve(r.Detection)
 	return c.expr(r.Detection)
 }
 

@@ -12,12 +12,82 @@ import (
 type compiler struct {
 	b    *Backend
 	rule *ir.Rule
+	// The query's most frequent nodes and argument lists come from
+	// shared blocks: a few allocations per rule instead of one per node.
+	calls  block[eqlq.Call]
+	lits   block[eqlq.Literal]
+	fields block[eqlq.Field]
+	lists  block[eqlq.Expr]
 }
+
+// block hands out pieces of shared allocations. Each piece has no spare
+// capacity: appending to it copies.
+type block[T any] struct {
+	buf []T
+}
+
+// maxBlock bounds a block, so that a few pieces do not hold a large one.
+const maxBlock = 128
+
+// reserve makes room for n elements in one allocation.
+func (b *block[T]) reserve(n int) {
+	if cap(b.buf)-len(b.buf) < n {
+		b.buf = make([]T, 0, n)
+	}
+}
+
+// reserve sizes the blocks for the condition of e: a field per match, a
+// literal per value, a list entry per argument and value, and a call
+// (with two arguments) per contains pattern.
+func (c *compiler) reserve(e ir.Expr) {
+	matches, values, lists, calls := 0, 0, 0, 0
+	ir.Walk(e, func(x ir.Expr) bool {
+		switch n := x.(type) {
+		case *ir.And:
+			lists += len(n.Args)
+		case *ir.Or:
+			lists += len(n.Args)
+		case *ir.Match:
+			matches++
+			values += len(n.Values)
+			for _, v := range n.Values {
+				if shape, _ := v.Shape(); shape == ir.ShapeContains {
+					calls++
+				}
+			}
+		}
+		return true
+	})
+	c.fields.reserve(matches)
+	c.lits.reserve(values)
+	c.lists.reserve(lists + values + 2*calls)
+	c.calls.reserve(calls)
+}
+
+// take returns n zero elements.
+func (b *block[T]) take(n int) []T {
+	if cap(b.buf)-len(b.buf) < n {
+		b.buf = make([]T, 0, max(n, min(2*cap(b.buf), maxBlock), 4))
+	}
+	start := len(b.buf)
+	b.buf = b.buf[:start+n]
+	return b.buf[start : start+n : start+n]
+}
+
+// str returns a string literal.
+func (c *compiler) str(s string) *eqlq.Literal {
+	l := &c.lits.take(1)[0]
+	l.Value = eqlq.Value{Kind: eqlq.StringKind, Str: s}
+	return l
+}
+
+// list returns an empty list with room for n elements.
+func (c *compiler) list(n int) []eqlq.Expr { return c.lists.take(n)[:0] }
 
 func (c *compiler) expr(e ir.Expr) (eqlq.Expr, error) {
 	switch n := e.(type) {
 	case *ir.And:
-		out := &eqlq.And{}
+		out := &eqlq.And{Args: c.list(len(n.Args))}
 		for _, a := range n.Args {
 			x, err := c.expr(a)
 			if err != nil {
@@ -27,7 +97,7 @@ func (c *compiler) expr(e ir.Expr) (eqlq.Expr, error) {
 		}
 		return single(out.Args, out), nil
 	case *ir.Or:
-		out := &eqlq.Or{}
+		out := &eqlq.Or{Args: c.list(len(n.Args))}
 		for _, a := range n.Args {
 			x, err := c.expr(a)
 			if err != nil {
@@ -82,7 +152,8 @@ func (c *compiler) match(m *ir.Match) (eqlq.Expr, error) {
 		field = c.b.opts.KeywordField
 		m = keywordAsContains(m, field)
 	}
-	f := &eqlq.Field{Path: field}
+	f := &c.fields.take(1)[0]
+	f.Path = field
 	switch m.Op {
 	case ir.OpEqual:
 		return c.equal(m, f)
@@ -91,7 +162,7 @@ func (c *compiler) match(m *ir.Match) (eqlq.Expr, error) {
 	case ir.OpCIDR:
 		var cidrs []eqlq.Expr
 		for _, v := range m.Values {
-			cidrs = append(cidrs, str(v.Text()))
+			cidrs = append(cidrs, c.str(v.Text()))
 		}
 		if !m.All {
 			return &eqlq.Call{Name: "cidrMatch", Args: append([]eqlq.Expr{f}, cidrs...)}, nil
@@ -147,10 +218,6 @@ func mergeStars(ps []ir.Part) []ir.Part {
 	return out
 }
 
-func str(s string) *eqlq.Literal {
-	return &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.StringKind, Str: s}}
-}
-
 func num(v ir.Value) *eqlq.Literal {
 	return &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NumberKind, Num: v.Num}, Text: v.Text()}
 }
@@ -194,7 +261,7 @@ func patternLucene(v ir.Value) string {
 // equal compiles an OpEqual match. Values of the same form share one
 // list predicate (`f : ("a", "b*")`) unless |all asks for each.
 func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
-	preds := make([]eqlq.Expr, 0, 1)
+	preds := c.list(len(m.Values)) // at most one per value
 	var lists []*eqlq.Pattern // one per operator (":", "like", "regex", "regex~")
 	var ins *eqlq.In
 	addPattern := func(op, p string) {
@@ -238,11 +305,11 @@ func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 		switch {
 		case !v.HasWildcards():
 			if m.Cased {
-				addIn(str(lit), false)
+				addIn(c.str(lit), false)
 			} else if wildcardSafe(v) {
 				addPattern(":", lit)
 			} else {
-				addIn(str(lit), true)
+				addIn(c.str(lit), true)
 			}
 		case !wildcardSafe(v):
 			op := "regex~"
@@ -251,7 +318,11 @@ func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 			}
 			addPattern(op, patternLucene(v))
 		case shape == ir.ShapeContains:
-			preds = append(preds, &eqlq.Call{Name: "stringContains", Insensitive: !m.Cased, Args: []eqlq.Expr{f, str(lit)}})
+			call := &c.calls.take(1)[0]
+			call.Name, call.Insensitive = "stringContains", !m.Cased
+			call.Args = c.list(2)
+			call.Args = append(call.Args, f, c.str(lit))
+			preds = append(preds, call)
 		case shape == ir.ShapeAny:
 			preds = append(preds, &eqlq.Compare{Op: "!=", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}})
 		case m.Cased:
