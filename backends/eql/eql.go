@@ -103,43 +103,29 @@ func (b *Backend) query(r *ir.Rule, end string) (string, error) {
 		}
 		return seq + end, nil
 	}
-	cond, err := b.condition(r)
+	cond, size, err := b.condition(r)
 	if err != nil {
 		return "", err
 	}
 	var text strings.Builder
-	text.Grow(sizeHint(r.Detection) + len(end))
+	text.Grow(size + len(end))
 	(&eqlq.EventQuery{Category: b.opts.Category, Where: cond}).Print(&text)
 	text.WriteString(end)
 	return text.String(), nil
 }
 
-// sizeHint estimates the length of the EQL text of e, so that it is built
-// in one allocation (or two).
-func sizeHint(e ir.Expr) int {
-	n := 32
-	ir.Walk(e, func(x ir.Expr) bool {
-		if m, ok := x.(*ir.Match); ok {
-			n += len(m.Field) + 8
-			for _, v := range m.Values {
-				n += len(m.Field)/2 + 8
-				for _, p := range v.Parts {
-					n += len(p.Text) + 2
-				}
-			}
-		}
-		return true
-	})
-	return n
-}
-
-func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, error) {
+// condition compiles the rule's detection, and estimates the length of
+// its text.
+func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, int, error) {
 	if r.Detection == nil {
-		return nil, unsupported(r, nil, "a rule without detection", "")
+		return nil, 0, unsupported(r, nil, "a rule without detection", "")
 	}
 	c := compiler{b: b, rule: r}
-	c.reserve(r.Detection)
-	return c.expr(r.Detection)
+	n := counts{size: 32} // "any where " and some
+	n.add(r.Detection)
+	c.reserve(n)
+	e, err := c.expr(r.Detection)
+	return e, n.size, err
 }
 
 func (b *Backend) sequence(r *ir.Rule) (string, error) {
@@ -174,7 +160,7 @@ func (b *Backend) sequence(r *ir.Rule) (string, error) {
 		if sub.IsCorrelation() {
 			return "", unsupported(r, nil, "a correlation of correlations", "an EQL sequence step must be an event query")
 		}
-		cond, err := b.condition(sub)
+		cond, _, err := b.condition(sub)
 		if err != nil {
 			return "", err
 		}

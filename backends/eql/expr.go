@@ -36,32 +36,50 @@ func (b *block[T]) reserve(n int) {
 	}
 }
 
-// reserve sizes the blocks for the condition of e: a field per match, a
-// literal per value, a list entry per argument and value, and a call
-// (with two arguments) per contains pattern.
-func (c *compiler) reserve(e ir.Expr) {
-	matches, values, lists, calls := 0, 0, 0, 0
-	ir.Walk(e, func(x ir.Expr) bool {
-		switch n := x.(type) {
-		case *ir.And:
-			lists += len(n.Args)
-		case *ir.Or:
-			lists += len(n.Args)
-		case *ir.Match:
-			matches++
-			values += len(n.Values)
-			for _, v := range n.Values {
-				if shape, _ := v.Shape(); shape == ir.ShapeContains {
-					calls++
-				}
+// counts are what the condition of a detection needs: a field per match,
+// a literal per value, a list entry per argument and value, and a call
+// (with two arguments) per contains pattern; and size estimates the
+// length of its text, so that it is built in one allocation (or two).
+type counts struct {
+	matches, values, lists, calls, size int
+}
+
+func (k *counts) add(e ir.Expr) {
+	switch n := e.(type) {
+	case *ir.And:
+		k.lists += len(n.Args)
+		for _, a := range n.Args {
+			k.add(a)
+		}
+	case *ir.Or:
+		k.lists += len(n.Args)
+		for _, a := range n.Args {
+			k.add(a)
+		}
+	case *ir.Not:
+		k.add(n.Arg)
+	case *ir.Match:
+		k.matches++
+		k.values += len(n.Values)
+		k.size += len(n.Field) + 8
+		for _, v := range n.Values {
+			if shape, _ := v.Shape(); shape == ir.ShapeContains {
+				k.calls++
+			}
+			k.size += len(n.Field)/2 + 8
+			for _, p := range v.Parts {
+				k.size += len(p.Text) + 2
 			}
 		}
-		return true
-	})
-	c.fields.reserve(matches)
-	c.lits.reserve(values)
-	c.lists.reserve(lists + values + 2*calls)
-	c.calls.reserve(calls)
+	}
+}
+
+// reserve sizes the blocks for a condition.
+func (c *compiler) reserve(k counts) {
+	c.fields.reserve(k.matches)
+	c.lits.reserve(k.values)
+	c.lists.reserve(k.lists + k.values + 2*k.calls)
+	c.calls.reserve(k.calls)
 }
 
 // take returns n zero elements.
