@@ -425,11 +425,17 @@ func (m *mapper) expr(e ir.Expr) (ir.Expr, error) {
 }
 
 func (m *mapper) exprs(in []ir.Expr) ([]ir.Expr, error) {
-	out := make([]ir.Expr, len(in))
+	if len(in) == 0 {
+		return []ir.Expr{}, nil
+	}
+	var out []ir.Expr // made once the first argument maps: most failures are there
 	for i, a := range in {
 		x, err := m.expr(a)
 		if err != nil {
 			return nil, err
+		}
+		if out == nil {
+			out = make([]ir.Expr, len(in))
 		}
 		out[i] = x
 	}
