@@ -143,7 +143,7 @@ type parser struct {
 func (p *parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
 		// Size the next slab for the lines left.
-		p.slab = make([]yaml.Node, 0, 2*(p.lines-p.line)+16)
+		p.slab = make([]yaml.Node, 0, 2*(p.lines-p.line)+4)
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	// Set the fields one by one: the slab is zeroed, and copying a whole
