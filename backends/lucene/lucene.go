@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
@@ -92,7 +93,11 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 		return "", err
 	}
 	c := compiler{rule: r}
-	return c.expr(rw.Detection, true)
+	c.out.Grow(256) // most queries fit
+	if err := c.expr(rw.Detection, true); err != nil {
+		return "", err
+	}
+	return c.out.String(), nil
 }
 
 func unsupported(r *ir.Rule, pos source.Pos, construct, reason string) error {
@@ -103,141 +108,182 @@ func unsupported(r *ir.Rule, pos source.Pos, construct, reason string) error {
 	return &backends.Unsupported{Pos: pos, Target: Name, Rule: name, Construct: construct, Reason: reason}
 }
 
-type compiler struct{ rule *ir.Rule }
+// compiler writes one rule's query to out.
+type compiler struct {
+	rule *ir.Rule
+	out  strings.Builder
+}
 
-// expr renders e; top says whether it is the whole query (no parentheses
+// expr writes e; top says whether it is the whole query (no parentheses
 // needed around a top-level group).
-func (c *compiler) expr(e ir.Expr, top bool) (string, error) {
+func (c *compiler) expr(e ir.Expr, top bool) error {
 	switch n := e.(type) {
 	case *ir.And:
 		return c.group(n.Args, " AND ", top)
 	case *ir.Or:
 		return c.group(n.Args, " OR ", top)
 	case *ir.Not:
-		inner, err := c.expr(n.Arg, false)
-		if err != nil {
-			return "", err
+		c.out.WriteString("(*:* AND NOT ")
+		if err := c.expr(n.Arg, false); err != nil {
+			return err
 		}
-		return "(*:* AND NOT " + inner + ")", nil
+		c.out.WriteByte(')')
+		return nil
 	case *ir.Match:
 		return c.match(n)
 	}
-	return "", unsupported(c.rule, e.Position(), "expression", fmt.Sprintf("unknown node %T", e))
+	return unsupported(c.rule, e.Position(), "expression", fmt.Sprintf("unknown node %T", e))
 }
 
-func (c *compiler) group(args []ir.Expr, sep string, top bool) (string, error) {
-	parts := make([]string, 0, len(args))
-	for _, a := range args {
-		s, err := c.expr(a, false)
-		if err != nil {
-			return "", err
+func (c *compiler) group(args []ir.Expr, sep string, top bool) error {
+	if len(args) == 1 {
+		return c.expr(args[0], false)
+	}
+	if !top {
+		c.out.WriteByte('(')
+	}
+	for i, a := range args {
+		if i > 0 {
+			c.out.WriteString(sep)
 		}
-		parts = append(parts, s)
+		if err := c.expr(a, false); err != nil {
+			return err
+		}
 	}
-	if len(parts) == 1 {
-		return parts[0], nil
+	if !top {
+		c.out.WriteByte(')')
 	}
-	s := strings.Join(parts, sep)
-	if top {
-		return s, nil
-	}
-	return "(" + s + ")", nil
+	return nil
 }
 
-// anyOf joins alternatives (or all of them, for |all).
-func anyOf(parts []string, all bool) string {
-	if len(parts) == 1 {
-		return parts[0]
-	}
+// anyOf writes one condition per value, joined as alternatives (or all of
+// them, for |all).
+func (c *compiler) anyOf(m *ir.Match, write func(v ir.Value) error) error {
 	sep := " OR "
-	if all {
+	if m.All {
 		sep = " AND "
 	}
-	return "(" + strings.Join(parts, sep) + ")"
+	if len(m.Values) != 1 {
+		c.out.WriteByte('(')
+	}
+	for i, v := range m.Values {
+		if i > 0 {
+			c.out.WriteString(sep)
+		}
+		if err := write(v); err != nil {
+			return err
+		}
+	}
+	if len(m.Values) != 1 {
+		c.out.WriteByte(')')
+	}
+	return nil
 }
 
-func (c *compiler) match(m *ir.Match) (string, error) {
+func (c *compiler) match(m *ir.Match) error {
 	if m.TimePart != "" {
-		return "", unsupported(c.rule, m.Pos, "time part |"+m.TimePart+" on "+m.Field, "a Lucene query cannot extract a part of a date")
+		return unsupported(c.rule, m.Pos, "time part |"+m.TimePart+" on "+m.Field, "a Lucene query cannot extract a part of a date")
 	}
 	if m.IsKeyword() {
-		return "", unsupported(c.rule, m.Pos, "keyword search",
+		return unsupported(c.rule, m.Pos, "keyword search",
 			"a fieldless query_string query runs on every field, and on analyzed text fields (message) a wildcard or regex matches single tokens, not the line; name the field, or use the eql target with keyword_field")
 	}
-	field := Field(m.Field) + ":"
+	field := func() { writeTerm(&c.out, m.Field); c.out.WriteByte(':') }
 	if textFields[m.Field] && m.Op != ir.OpExists && m.Op != ir.OpNull {
-		return "", unsupported(c.rule, m.Pos, "condition on text field "+m.Field,
+		return unsupported(c.rule, m.Pos, "condition on text field "+m.Field,
 			m.Field+" is an analyzed text field: Elasticsearch matches it token by token and case-insensitively, not as Sigma compares values; use the eql or esql target")
 	}
 	switch m.Op {
 	case ir.OpExists:
-		return "_exists_:" + Field(m.Field), nil
+		c.out.WriteString("_exists_:")
+		writeTerm(&c.out, m.Field)
+		return nil
 	case ir.OpNull:
-		return "(*:* AND NOT _exists_:" + Field(m.Field) + ")", nil
+		c.out.WriteString("(*:* AND NOT _exists_:")
+		writeTerm(&c.out, m.Field)
+		c.out.WriteByte(')')
+		return nil
 	case ir.OpFieldRef:
-		return "", unsupported(c.rule, m.Pos, "|fieldref on "+m.Field, "a Lucene query cannot compare two fields; use the esql target")
+		return unsupported(c.rule, m.Pos, "|fieldref on "+m.Field, "a Lucene query cannot compare two fields; use the esql target")
 	case ir.OpCIDR:
 		if !ipFields[m.Field] {
-			return "", unsupported(c.rule, m.Pos, "|cidr on "+m.Field, m.Field+" is not an ip field; CIDR blocks match only on ip fields such as source.ip")
+			return unsupported(c.rule, m.Pos, "|cidr on "+m.Field, m.Field+" is not an ip field; CIDR blocks match only on ip fields such as source.ip")
 		}
-		var parts []string
-		for _, v := range m.Values {
-			parts = append(parts, field+Phrase(v.Text()))
-		}
-		return anyOf(parts, m.All), nil
+		return c.anyOf(m, func(v ir.Value) error {
+			field()
+			writePhrase(&c.out, v.Text())
+			return nil
+		})
 	case ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE:
 		if !numericFields[m.Field] {
-			return "", unsupported(c.rule, m.Pos, "|"+m.Op.String()+" on "+m.Field,
+			return unsupported(c.rule, m.Pos, "|"+m.Op.String()+" on "+m.Field,
 				"Elasticsearch compares "+m.Field+" as a string (it is not a numeric field), so a range would not compare numbers")
 		}
-		var parts []string
-		for _, v := range m.Values {
-			parts = append(parts, field+m.Op.String()+v.Text())
-		}
-		return anyOf(parts, m.All), nil
+		return c.anyOf(m, func(v ir.Value) error {
+			field()
+			c.out.WriteString(m.Op.String())
+			c.out.WriteString(v.Text())
+			return nil
+		})
 	case ir.OpRegex:
-		var parts []string
-		for _, v := range m.Values {
+		return c.anyOf(m, func(v ir.Value) error {
 			re := v.Text()
 			if m.Regex.IgnoreCase {
 				re = "(?i)" + re
 			}
 			lre, err := eqlq.ToLucene(re, eqlq.RegexFlags{Multiline: m.Regex.Multiline, DotAll: m.Regex.DotAll})
 			if err != nil {
-				return "", unsupported(c.rule, m.Pos, "|re "+v.Quoted()+" on "+fieldName(m), err.Error())
+				return unsupported(c.rule, m.Pos, "|re "+v.Quoted()+" on "+fieldName(m), err.Error())
 			}
-			parts = append(parts, field+"/"+regexBody(lre)+"/")
-		}
-		return anyOf(parts, m.All), nil
+			field()
+			c.out.WriteByte('/')
+			c.out.WriteString(regexBody(lre))
+			c.out.WriteByte('/')
+			return nil
+		})
 	}
-	var parts []string
-	for _, v := range m.Values {
-		s, err := c.value(m, v)
-		if err != nil {
-			return "", err
-		}
-		parts = append(parts, field+s)
-	}
-	return anyOf(parts, m.All), nil
+	return c.anyOf(m, func(v ir.Value) error {
+		field()
+		return c.value(m, v)
+	})
 }
 
-func (c *compiler) value(m *ir.Match, v ir.Value) (string, error) {
+// value writes the pattern of one value of an equality match.
+func (c *compiler) value(m *ir.Match, v ir.Value) error {
 	switch v.Kind {
 	case ir.KindBool, ir.KindNumber:
-		return Term(v.Text()), nil
-	}
-	if v.Text() == "" && !v.HasWildcards() {
-		return "", unsupported(c.rule, m.Pos, "empty value on "+fieldName(m),
-			"the ingest pipeline drops empty strings, so an empty value never matches in Elasticsearch; use null instead")
+		writeTerm(&c.out, v.Text())
+		return nil
 	}
 	parts := v.Parts
-	if m.Cased || ecs.CaseFixed(m.Field, v) || caseless(v) {
-		if !hasWildcards(parts) {
-			return Phrase(v.Text()), nil
-		}
-		return Wildcard(parts), nil
+	if !hasWildcards(parts) && isEmpty(parts) {
+		return unsupported(c.rule, m.Pos, "empty value on "+fieldName(m),
+			"the ingest pipeline drops empty strings, so an empty value never matches in Elasticsearch; use null instead")
 	}
-	return "/" + regexBody(foldedRegex(parts)) + "/", nil
+	if m.Cased || ecs.CaseFixed(m.Field, v) || caseless(parts) {
+		if !hasWildcards(parts) {
+			writePhrase(&c.out, v.Text())
+		} else {
+			writeWildcard(&c.out, parts)
+		}
+		return nil
+	}
+	// A folded regex has every '/' escaped already (see writeFolded), so
+	// regexBody has nothing to do.
+	c.out.WriteByte('/')
+	writeFolded(&c.out, parts)
+	c.out.WriteByte('/')
+	return nil
+}
+
+// isEmpty reports whether literal parts have no text.
+func isEmpty(parts []ir.Part) bool {
+	for _, p := range parts {
+		if p.Text != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func hasWildcards(parts []ir.Part) bool {
@@ -249,9 +295,17 @@ func hasWildcards(parts []ir.Part) bool {
 	return false
 }
 
-func caseless(v ir.Value) bool {
-	t := v.Text()
-	return strings.ToLower(t) == strings.ToUpper(t)
+// caseless reports whether the literal text of parts has no cased letter
+// (strings.ToLower(t) == strings.ToUpper(t) for its text t).
+func caseless(parts []ir.Part) bool {
+	for _, p := range parts {
+		for _, r := range p.Text {
+			if unicode.ToLower(r) != unicode.ToUpper(r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func fieldName(m *ir.Match) string {
@@ -268,24 +322,74 @@ const reserved = `+-=&|!(){}[]^"~*?:\/<>`
 // backslash.
 func Term(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(reserved, r) || unicode.IsSpace(r) {
+	writeTerm(&b, s)
+	return b.String()
+}
+
+// reservedByte marks the ASCII bytes a term escapes: the reserved
+// characters and whitespace.
+var reservedByte = func() (t [utf8.RuneSelf]bool) {
+	for _, c := range reserved {
+		t[c] = true
+	}
+	for _, c := range "\t\n\v\f\r " {
+		t[c] = true
+	}
+	return t
+}()
+
+func writeTerm(b *strings.Builder, s string) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if reservedByte[c] {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
 			b.WriteByte('\\')
 		}
-		b.WriteRune(r)
+		b.WriteRune(r) // U+FFFD for a byte that is not UTF-8
+		i += size
 	}
-	return b.String()
 }
 
 // Phrase quotes an exact value: inside a phrase only " and \ are special.
 func Phrase(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	var b strings.Builder
+	writePhrase(&b, s)
+	return b.String()
+}
+
+func writePhrase(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for {
+		i := strings.IndexAny(s, `\"`)
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		b.WriteByte('\\')
+		b.WriteByte(s[i])
+		s = s[i+1:]
+	}
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 // Wildcard renders a pattern as a wildcard term (* and ?), the literal
 // runs escaped.
 func Wildcard(parts []ir.Part) string {
 	var b strings.Builder
+	writeWildcard(&b, parts)
+	return b.String()
+}
+
+func writeWildcard(b *strings.Builder, parts []ir.Part) {
 	for _, p := range parts {
 		switch p.Kind {
 		case ir.AnyString:
@@ -293,10 +397,9 @@ func Wildcard(parts []ir.Part) string {
 		case ir.AnyChar:
 			b.WriteByte('?')
 		default:
-			b.WriteString(Term(p.Text))
+			writeTerm(b, p.Text)
 		}
 	}
-	return b.String()
 }
 
 // Field escapes a field name for the query_string syntax.
@@ -306,6 +409,14 @@ func Field(f string) string { return Term(f) }
 // case-insensitively: each cased letter becomes a class of its cases.
 func foldedRegex(parts []ir.Part) string {
 	var b strings.Builder
+	writeFolded(&b, parts)
+	return b.String()
+}
+
+// writeFolded writes foldedRegex(parts). Every character but a letter, a
+// digit, '_' or a control character is escaped with a backslash, '/'
+// included, so the text needs no regexBody.
+func writeFolded(b *strings.Builder, parts []ir.Part) {
 	for _, p := range parts {
 		switch p.Kind {
 		case ir.AnyString:
@@ -314,29 +425,17 @@ func foldedRegex(parts []ir.Part) string {
 			b.WriteString(".")
 		default:
 			for _, r := range p.Text {
-				if cases := foldSet(r); len(cases) > 1 {
+				if lo, up := unicode.ToLower(r), unicode.ToUpper(r); lo != up {
 					b.WriteByte('[')
-					for _, x := range cases {
-						b.WriteString(eqlq.LuceneLiteral(string(x)))
-					}
+					eqlq.WriteLuceneRune(b, lo)
+					eqlq.WriteLuceneRune(b, up)
 					b.WriteByte(']')
 					continue
 				}
-				b.WriteString(eqlq.LuceneLiteral(string(r)))
+				eqlq.WriteLuceneRune(b, r)
 			}
 		}
 	}
-	return b.String()
-}
-
-// foldSet returns the lower- and upper-case forms of r (one rune when r
-// has no case).
-func foldSet(r rune) []rune {
-	lo, up := unicode.ToLower(r), unicode.ToUpper(r)
-	if lo == up {
-		return []rune{r}
-	}
-	return []rune{lo, up}
 }
 
 // regexBody escapes the slashes of a Lucene regex for /…/ in the

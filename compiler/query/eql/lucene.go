@@ -554,3 +554,6 @@ func WriteLuceneLiteral(b *strings.Builder, s string) {
 		}
 	}
 }
+
+// WriteLuceneRune writes LuceneLiteral(string(r)) to b.
+func WriteLuceneRune(b *strings.Builder, r rune) { luceneLiteral(b, r) }
