@@ -72,15 +72,18 @@ func (b *Backend) Name() string { return Name }
 
 // Compile returns the rule's Lucene query, one line.
 func (b *Backend) Compile(r *ir.Rule) (backends.Output, error) {
-	text, err := b.Query(r)
+	text, err := b.query(r, "\n")
 	if err != nil {
 		return backends.Output{}, err
 	}
-	return backends.Output{Rule: r, Text: text + "\n", Ext: ".lucene"}, nil
+	return backends.Output{Rule: r, Text: text, Ext: ".lucene"}, nil
 }
 
 // Query returns the rule's Lucene query text (no trailing newline).
-func (b *Backend) Query(r *ir.Rule) (string, error) {
+func (b *Backend) Query(r *ir.Rule) (string, error) { return b.query(r, "") }
+
+// query returns the rule's Lucene query text followed by end.
+func (b *Backend) query(r *ir.Rule, end string) (string, error) {
 	if r.IsCorrelation() {
 		return "", unsupported(r, r.Pos, "correlation "+string(r.Correlation.Type),
 			"a Lucene query has no counting or sequences; event_count and value_count compile to Kibana threshold rules (target kibana), temporal ones to EQL sequences (target eql) and ES|QL")
@@ -93,11 +96,31 @@ func (b *Backend) Query(r *ir.Rule) (string, error) {
 		return "", err
 	}
 	c := compiler{rule: r}
-	c.out.Grow(256) // most queries fit
+	c.out.Grow(sizeHint(rw.Detection) + len(end))
 	if err := c.expr(rw.Detection, true); err != nil {
 		return "", err
 	}
+	c.out.WriteString(end)
 	return c.out.String(), nil
+}
+
+// sizeHint estimates the length of the query text of e (a folded regex
+// takes up to four bytes a letter, a phrase one), so that it is built in
+// one allocation or two.
+func sizeHint(e ir.Expr) int {
+	n := 32
+	ir.Walk(e, func(x ir.Expr) bool {
+		if m, ok := x.(*ir.Match); ok {
+			for _, v := range m.Values {
+				n += len(m.Field) + 8
+				for _, p := range v.Parts {
+					n += 2*len(p.Text) + 2
+				}
+			}
+		}
+		return true
+	})
+	return n
 }
 
 func unsupported(r *ir.Rule, pos source.Pos, construct, reason string) error {
@@ -424,7 +447,21 @@ func writeFolded(b *strings.Builder, parts []ir.Part) {
 		case ir.AnyChar:
 			b.WriteString(".")
 		default:
-			for _, r := range p.Text {
+			for i, r := range p.Text {
+				if c := p.Text[i]; c < utf8.RuneSelf { // what the general case gives, for ASCII
+					switch {
+					case c >= 'a' && c <= 'z':
+						b.Write([]byte{'[', c, c - 'a' + 'A', ']'})
+					case c >= 'A' && c <= 'Z':
+						b.Write([]byte{'[', c - 'A' + 'a', c, ']'})
+					case c >= '0' && c <= '9' || c == '_' || c < 0x20 || c == 0x7f:
+						b.WriteByte(c)
+					default:
+						b.WriteByte('\\')
+						b.WriteByte(c)
+					}
+					continue
+				}
 				if lo, up := unicode.ToLower(r), unicode.ToUpper(r); lo != up {
 					b.WriteByte('[')
 					eqlq.WriteLuceneRune(b, lo)

@@ -3,6 +3,7 @@ package ecs
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/sigforge/sigforge/compiler/ir"
 )
@@ -64,7 +65,7 @@ func CaseFixed(field string, v ir.Value) bool {
 	if v.Kind != ir.KindString || fixedCase[field] {
 		return true
 	}
-	text := v.Text()
+	text := valueText(v)
 	if flatStrings[field] {
 		return flatCaseFixed(text)
 	}
@@ -72,7 +73,7 @@ func CaseFixed(field string, v ir.Value) bool {
 		// The object forms hold the same caller-sent values.
 		return valueCaseFixed(rest[strings.LastIndexByte(rest, '.')+1:], text)
 	}
-	if strings.ToLower(text) == strings.ToUpper(text) {
+	if caseless(text) {
 		return true
 	}
 	return (field == "source.address" || field == "user_agent.original") && servicePrincipal.MatchString(text)
@@ -85,7 +86,7 @@ func CaseFixed(field string, v ir.Value) bool {
 func flatCaseFixed(pattern string) bool {
 	i := strings.LastIndexByte(pattern, '=')
 	if i < 0 {
-		return strings.ToLower(pattern) == strings.ToUpper(pattern)
+		return caseless(pattern)
 	}
 	key, value := pattern[:i], pattern[i+1:]
 	if i := strings.LastIndexFunc(key, func(r rune) bool { return !isKeyRune(r) }); i >= 0 {
@@ -100,7 +101,7 @@ func valueCaseFixed(key, value string) bool {
 	v := strings.Trim(value, "*?[]{}, ")
 	// The partition and service of an ARN are lower case by definition.
 	v = arnPrefix.ReplaceAllString(v, "")
-	if strings.ToLower(v) == strings.ToUpper(v) || v == "true" || v == "false" {
+	if caseless(v) || v == "true" || v == "false" {
 		return true
 	}
 	return enumKeys[key]
@@ -108,4 +109,23 @@ func valueCaseFixed(key, value string) bool {
 
 func isKeyRune(r rune) bool {
 	return r == '_' || r == '-' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+}
+
+// caseless reports whether s has no cased letter: strings.ToLower(s) ==
+// strings.ToUpper(s), rune by rune and without building either.
+func caseless(s string) bool {
+	for _, r := range s {
+		if unicode.ToLower(r) != unicode.ToUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// valueText is v.Text() without a copy for a plain literal.
+func valueText(v ir.Value) string {
+	if len(v.Parts) == 1 && v.Parts[0].Kind == ir.Literal {
+		return v.Parts[0].Text
+	}
+	return v.Text()
 }
