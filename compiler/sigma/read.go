@@ -367,7 +367,9 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 			}
 		default:
 			var x any
-			if err := val.Decode(&x); err != nil {
+			if val.Kind == yaml.ScalarNode && val.Tag == "!!str" {
+				x = val.Value // what Decode gives a string, without reflection
+			} else if err := val.Decode(&x); err != nil {
 				r.ds.Add(r.pos(val), v.BadField, "custom field %s: %v", key, err)
 			}
 			if d.Custom == nil {
