@@ -23,7 +23,8 @@ func (r *reader) detection(n *yaml.Node, what string) *Detection {
 		return d
 	}
 	hasCondition := false
-	for _, p := range r.pairs(n) {
+	var buf [16][2]*yaml.Node
+	for _, p := range r.pairs(n, buf[:]) {
 		k, val := p[0], p[1]
 		switch k.Value {
 		case "condition":
@@ -109,7 +110,8 @@ func (r *reader) search(k, n *yaml.Node) *Search {
 // alternative reads one map of field items.
 func (r *reader) alternative(n *yaml.Node) *Alternative {
 	a := &Alternative{Pos: r.pos(n)}
-	pairs := r.pairs(n)
+	var buf [16][2]*yaml.Node
+	pairs := r.pairs(n, buf[:])
 	a.Items = make([]*Item, 0, len(pairs))
 	// One allocation each for the map's items, their modifiers and their
 	// single values, which the items take slices of.
@@ -239,7 +241,7 @@ func (r *reader) correlation(n *yaml.Node) *Correlation {
 	}
 	var condNode *yaml.Node
 	seen := map[string]bool{}
-	for _, p := range r.pairs(n) {
+	for _, p := range r.pairs(n, nil) {
 		k, val := p[0], p[1]
 		seen[k.Value] = true
 		switch k.Value {
@@ -301,7 +303,7 @@ func (r *reader) threshold(c *Correlation, n *yaml.Node) {
 		return
 	}
 	valueType := c.Type == ir.ValueCount || c.Type == ir.ValueSum || c.Type == ir.ValueAvg || c.Type == ir.ValuePercentile
-	for _, p := range r.pairs(n) {
+	for _, p := range r.pairs(n, nil) {
 		k, val := p[0], p[1]
 		switch {
 		case slices.Contains(compareOps, k.Value):
@@ -349,13 +351,13 @@ func (r *reader) aliases(c *Correlation, n *yaml.Node) {
 		return
 	}
 	c.Aliases = map[string]map[string]string{}
-	for _, p := range r.pairs(n) {
+	for _, p := range r.pairs(n, nil) {
 		if p[1].Kind != yaml.MappingNode {
 			r.ds.Add(r.pos(p[1]), v.BadCorrelation, "alias %q must map rule names to fields", p[0].Value)
 			continue
 		}
 		m := map[string]string{}
-		for _, q := range r.pairs(p[1]) {
+		for _, q := range r.pairs(p[1], nil) {
 			if s, ok := r.str("alias field", q[1]); ok && s != "" {
 				m[q[0].Value] = s
 			}

@@ -123,9 +123,13 @@ func deref(n *yaml.Node) *yaml.Node {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
-// pairs returns the key/value pairs of a map, reporting repeated keys.
-func (r *reader) pairs(n *yaml.Node) [][2]*yaml.Node {
-	out := make([][2]*yaml.Node, 0, len(n.Content)/2)
+// pairs returns the key/value pairs of a map, reporting repeated keys. They
+// are appended to buf when it has room (a caller's array on the stack).
+func (r *reader) pairs(n *yaml.Node, buf [][2]*yaml.Node) [][2]*yaml.Node {
+	out := buf[:0]
+	if cap(out) < len(n.Content)/2 {
+		out = make([][2]*yaml.Node, 0, len(n.Content)/2)
+	}
 	var seen map[string]bool // only for big maps; small ones are scanned
 	if len(n.Content) > 32 {
 		seen = make(map[string]bool, len(n.Content)/2)
@@ -299,7 +303,8 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 		r.ds.Add(d.Pos, v.BadField, "a rule document must be a map of fields, not a %s", kindName(n))
 		return nil
 	}
-	pairs := r.pairs(n)
+	var buf [24][2]*yaml.Node
+	pairs := r.pairs(n, buf[:])
 	d.KeyPos = make(Positions, len(pairs))
 	d.ValuePos = make(Positions, len(pairs))
 	for i, p := range pairs {
@@ -482,7 +487,8 @@ func (r *reader) related(d *Document, n *yaml.Node) {
 			continue
 		}
 		var rel ir.Related
-		for _, p := range r.pairs(e) {
+		var buf [4][2]*yaml.Node
+		for _, p := range r.pairs(e, buf[:]) {
 			switch p[0].Value {
 			case "id":
 				rel.ID, _ = r.str("related id", p[1])
@@ -510,7 +516,8 @@ func (r *reader) logsource(d *Document, n *yaml.Node) {
 		r.ds.Add(r.pos(n), v.BadField, "logsource must be a map with category, product and/or service")
 		return
 	}
-	for _, p := range r.pairs(n) {
+	var buf [8][2]*yaml.Node
+	for _, p := range r.pairs(n, buf[:]) {
 		if p[1].Kind != yaml.ScalarNode {
 			r.str("logsource "+p[0].Value, p[1]) // reports it
 			continue
