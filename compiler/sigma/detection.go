@@ -67,14 +67,28 @@ func (r *reader) conditions(d *Detection, n *yaml.Node) {
 	add(n)
 }
 
+// mapSearch is a search written as one map, in one allocation.
+type mapSearch struct {
+	s    Search
+	alt  Alternative
+	alts [1]*Alternative
+}
+
 // search reads one search identifier.
 func (r *reader) search(k, n *yaml.Node) *Search {
+	if n.Kind == yaml.MappingNode { // the usual case
+		ms := &mapSearch{s: Search{Name: k.Value, Pos: r.pos(k)}}
+		s := &ms.s
+		if r.alternative(n, &ms.alt) {
+			ms.alts[0] = &ms.alt
+			s.Alternatives = ms.alts[:]
+		} else {
+			r.ds.Add(s.Pos, v.BadSearch, "search %q is empty", s.Name)
+		}
+		return s
+	}
 	s := &Search{Name: k.Value, Pos: r.pos(k)}
 	switch n.Kind {
-	case yaml.MappingNode:
-		if a := r.alternative(n); a != nil {
-			s.Alternatives = append(s.Alternatives, a)
-		}
 	case yaml.SequenceNode:
 		var kw *Item
 		for _, e := range n.Content {
@@ -82,7 +96,7 @@ func (r *reader) search(k, n *yaml.Node) *Search {
 			switch {
 			case e.Kind == yaml.MappingNode:
 				kw = nil
-				if a := r.alternative(e); a != nil {
+				if a := new(Alternative); r.alternative(e, a) {
 					s.Alternatives = append(s.Alternatives, a)
 				}
 			case e.Kind == yaml.ScalarNode && !isNull(e):
@@ -107,9 +121,10 @@ func (r *reader) search(k, n *yaml.Node) *Search {
 	return s
 }
 
-// alternative reads one map of field items.
-func (r *reader) alternative(n *yaml.Node) *Alternative {
-	a := &Alternative{Pos: r.pos(n)}
+// alternative reads one map of field items into a; false when it has
+// none.
+func (r *reader) alternative(n *yaml.Node, a *Alternative) bool {
+	a.Pos = r.pos(n)
 	var buf [16][2]*yaml.Node
 	pairs := r.pairs(n, buf[:])
 	a.Items = make([]*Item, 0, len(pairs))
@@ -185,10 +200,7 @@ func (r *reader) alternative(n *yaml.Node) *Alternative {
 		}
 		a.Items = append(a.Items, it)
 	}
-	if len(a.Items) == 0 {
-		return nil
-	}
-	return a
+	return len(a.Items) > 0
 }
 
 func (r *reader) value(n *yaml.Node) Value {
