@@ -187,8 +187,8 @@ func (e *Error) Error() string {
 // *backends.Unsupported for target and rule r; other errors are returned
 // unchanged.
 func Unsupported(err error, target string, r *ir.Rule) error {
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := err.(*Error) // what Rewrite returns; errors.As is for wrapped ones
+	if !ok && !errors.As(err, &e) {
 		return err
 	}
 	name := r.Title
