@@ -305,8 +305,8 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 	}
 	var buf [24][2]*yaml.Node
 	pairs := r.pairs(n, buf[:])
-	d.KeyPos = make(Positions, len(pairs))
-	d.ValuePos = make(Positions, len(pairs))
+	both := make(Positions, 2*len(pairs)) // one allocation for the two
+	d.KeyPos, d.ValuePos = both[:len(pairs):len(pairs)], both[len(pairs):]
 	for i, p := range pairs {
 		k, val := p[0], p[1]
 		d.KeyPos[i] = KeyPosition{k.Value, r.pos(k)}
