@@ -280,7 +280,7 @@ func patternLucene(v ir.Value) string {
 // list predicate (`f : ("a", "b*")`) unless |all asks for each.
 func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 	preds := c.list(len(m.Values)) // at most one per value
-	var lists []*eqlq.Pattern // one per operator (":", "like", "regex", "regex~")
+	var lists []*eqlq.Pattern      // one per operator (":", "like", "regex", "regex~")
 	var ins *eqlq.In
 	addPattern := func(op, p string) {
 		if m.All {
