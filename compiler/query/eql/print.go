@@ -78,10 +78,16 @@ func writeQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
 }
 
-var keywords = map[string]bool{
-	"and": true, "or": true, "not": true, "where": true, "sequence": true, "by": true, "with": true,
-	"maxspan": true, "until": true, "true": true, "false": true, "null": true, "any": true,
-	"in": true, "like": true, "regex": true, "join": true, "of": true, "fork": true, "sample": true,
+// isKeyword reports whether s is an EQL keyword (a switch: field names
+// are checked for every predicate printed).
+func isKeyword(s string) bool {
+	switch s {
+	case "and", "or", "not", "where", "sequence", "by", "with",
+		"maxspan", "until", "true", "false", "null", "any",
+		"in", "like", "regex", "join", "of", "fork", "sample":
+		return true
+	}
+	return false
 }
 
 // isPlainIdent reports whether s is an identifier that needs no backticks
@@ -118,7 +124,7 @@ func FieldName(path string) string {
 func plainPath(path string) bool {
 	for seg, rest, more := path, "", true; more; seg = rest {
 		seg, rest, more = strings.Cut(seg, ".")
-		if !isPlainIdent(seg) || keywords[seg] {
+		if !isPlainIdent(seg) || isKeyword(seg) {
 			return false
 		}
 	}
@@ -134,7 +140,7 @@ func writeFieldName(b *strings.Builder, path string) {
 		if i > 0 {
 			b.WriteByte('.')
 		}
-		if !isPlainIdent(seg) || keywords[seg] {
+		if !isPlainIdent(seg) || isKeyword(seg) {
 			b.WriteString("`" + strings.ReplaceAll(seg, "`", "``") + "`")
 		} else {
 			b.WriteString(seg)
@@ -192,7 +198,7 @@ func (e *EventQuery) String() string {
 
 // Print writes e.String() to b.
 func (e *EventQuery) Print(b *strings.Builder) {
-	if cat := e.Category; !isPlainIdent(cat) || (keywords[cat] && cat != "any") {
+	if cat := e.Category; !isPlainIdent(cat) || (isKeyword(cat) && cat != "any") {
 		writeQuoted(b, cat)
 	} else {
 		b.WriteString(cat)
