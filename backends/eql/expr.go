@@ -37,11 +37,12 @@ func (b *block[T]) reserve(n int) {
 }
 
 // counts are what the condition of a detection needs: a field per match,
-// a literal per value, a list entry per argument and value, and a call
+// a string literal per contains pattern or plain value, list entries for
+// the arguments of and/or and for each match's predicates, and a call
 // (with two arguments) per contains pattern; and size estimates the
 // length of its text, so that it is built in one allocation (or two).
 type counts struct {
-	matches, values, lists, calls, size int
+	matches, lits, lists, preds, calls, size int
 }
 
 func (k *counts) add(e ir.Expr) {
@@ -60,25 +61,31 @@ func (k *counts) add(e ir.Expr) {
 		k.add(n.Arg)
 	case *ir.Match:
 		k.matches++
-		k.values += len(n.Values)
 		k.size += len(n.Field) + 8
+		contains := 0
 		for _, v := range n.Values {
-			if shape, _ := v.Shape(); shape == ir.ShapeContains {
-				k.calls++
+			switch shape, _ := v.Shape(); {
+			case shape == ir.ShapeContains:
+				contains++
+				k.lits++
+			case v.Kind == ir.KindString && !v.HasWildcards():
+				k.lits++ // may be a pattern instead
 			}
 			k.size += len(n.Field)/2 + 8
 			for _, p := range v.Parts {
 				k.size += len(p.Text) + 2
 			}
 		}
+		k.calls += contains
+		k.preds += min(len(n.Values), contains+4) // see equal
 	}
 }
 
 // reserve sizes the blocks for a condition.
 func (c *compiler) reserve(k counts) {
 	c.fields.reserve(k.matches)
-	c.lits.reserve(k.values)
-	c.lists.reserve(k.lists + k.values + 2*k.calls)
+	c.lits.reserve(k.lits)
+	c.lists.reserve(k.lists + k.preds + 2*k.calls)
 	c.calls.reserve(k.calls)
 }
 
@@ -279,8 +286,16 @@ func patternLucene(v ir.Value) string {
 // equal compiles an OpEqual match. Values of the same form share one
 // list predicate (`f : ("a", "b*")`) unless |all asks for each.
 func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
-	preds := c.list(len(m.Values)) // at most one per value
-	var lists []*eqlq.Pattern      // one per operator (":", "like", "regex", "regex~")
+	// At most one predicate per value; contains patterns have one each,
+	// the other values share a few lists.
+	contains := 0
+	for _, v := range m.Values {
+		if shape, _ := v.Shape(); shape == ir.ShapeContains {
+			contains++
+		}
+	}
+	preds := c.list(min(len(m.Values), contains+4))
+	var lists []*eqlq.Pattern // one per operator (":", "like", "regex", "regex~")
 	var ins *eqlq.In
 	addPattern := func(op, p string) {
 		if m.All {
