@@ -35,6 +35,7 @@ func newCompileCmd() *cobra.Command {
 			return cobra.MinimumNArgs(1)(cmd, args)
 		},
 		RunE: command(func(cmd *cobra.Command, paths []string) error {
+			defer compiler.OneShotGC()()
 			if len(targets) == 0 {
 				return usageError("compile needs --target")
 			}

@@ -24,6 +24,7 @@ func newCoverageCmd() *cobra.Command {
 			"compiler/coverage/rds_api.yml, from the RDS API reference) the rules cover, per target,\n" +
 			"and every uncovered call with the reason (markdown by default, or json).",
 		RunE: command(func(cmd *cobra.Command, paths []string) error {
+			defer compiler.OneShotGC()()
 			if api && !cmd.Flags().Changed("format") {
 				format = "markdown"
 			}

@@ -114,6 +114,7 @@ func newPushCmd() *cobra.Command {
 			"The exit status is 1 when any rule fails; a rerun converges.",
 		Args: cobra.NoArgs,
 		RunE: command(func(cmd *cobra.Command, _ []string) error {
+			defer compiler.OneShotGC()()
 			if enable && disable {
 				return usageError("--enable and --disable exclude each other")
 			}
@@ -208,6 +209,7 @@ func newExportCmd() *cobra.Command {
 			"POST /api/detection_engine/rules/_import. The file is written atomically.",
 		Args: cobra.NoArgs,
 		RunE: command(func(cmd *cobra.Command, _ []string) error {
+			defer compiler.OneShotGC()()
 			docs, err := desiredRules(cmd, rulesDir, configPath, push.Options{OwnerTag: ownerTag})
 			if err != nil {
 				return err

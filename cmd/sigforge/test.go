@@ -29,6 +29,7 @@ func newTestCmd() *cobra.Command {
 			"exits 1 on a failure or when a rule's coverage is below --min-coverage percent.",
 		Args: cobra.NoArgs,
 		RunE: command(func(cmd *cobra.Command, _ []string) error {
+			defer compiler.OneShotGC()()
 			if coverage {
 				if err := checkFormat(format, condcov.Formats...); err != nil {
 					return err

@@ -22,6 +22,7 @@ func newValidateCmd() *cobra.Command {
 			"the pack's metadata requirements and turns warnings into errors.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: command(func(cmd *cobra.Command, paths []string) error {
+			defer compiler.OneShotGC()()
 			if err := checkFormat(format, "text", "json", "junit", "sarif", "github"); err != nil {
 				return err
 			}
