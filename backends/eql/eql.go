@@ -22,6 +22,7 @@ package eql
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
@@ -96,53 +97,79 @@ func (b *Backend) query(r *ir.Rule, end string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	p := printer{b: b}
 	if r.IsCorrelation() {
-		seq, err := b.sequence(r)
-		if err != nil {
-			return "", err
-		}
-		return seq + end, nil
+		err = p.sequence(r)
+	} else {
+		p.buf = make([]byte, 0, size(r.Detection)+len(end))
+		err = p.event(r)
 	}
-	cond, size, err := b.condition(r)
 	if err != nil {
 		return "", err
 	}
-	var text strings.Builder
-	text.Grow(size + len(end))
-	(&eqlq.EventQuery{Category: b.opts.Category, Where: cond}).Print(&text)
-	text.WriteString(end)
-	return text.String(), nil
+	p.buf = append(p.buf, end...)
+	// The buffer is not written again: the text can share it.
+	return unsafe.String(unsafe.SliceData(p.buf), len(p.buf)), nil
 }
 
-// condition compiles the rule's detection, and estimates the length of
-// its text.
-func (b *Backend) condition(r *ir.Rule) (eqlq.Expr, int, error) {
-	if r.Detection == nil {
-		return nil, 0, unsupported(r, nil, "a rule without detection", "")
+// size estimates the length of a detection's text, so that it is printed
+// into one allocation.
+func size(e ir.Expr) int {
+	n := 32 // "any where " and some
+	var add func(ir.Expr)
+	add = func(e ir.Expr) {
+		switch x := e.(type) {
+		case *ir.And:
+			for _, a := range x.Args {
+				add(a)
+			}
+		case *ir.Or:
+			for _, a := range x.Args {
+				add(a)
+			}
+		case *ir.Not:
+			add(x.Arg)
+		case *ir.Match:
+			n += len(x.Field) + 8
+			for _, v := range x.Values {
+				n += len(x.Field)/2 + 8
+				for _, p := range v.Parts {
+					n += len(p.Text) + 2
+				}
+			}
+		}
 	}
-	c := compiler{b: b, rule: r}
-	n := counts{size: 32} // "any where " and some
-	n.add(r.Detection)
-	c.reserve(n)
-	e, err := c.expr(r.Detection)
-	return e, n.size, err
+	add(e)
+	return n
 }
 
-func (b *Backend) sequence(r *ir.Rule) (string, error) {
+// event writes the rule's detection as an event query.
+func (p *printer) event(r *ir.Rule) error {
+	if r.Detection == nil {
+		return unsupported(r, nil, "a rule without detection", "")
+	}
+	p.rule = r
+	p.buf = eqlq.AppendCategory(p.buf, p.b.opts.Category)
+	p.buf = append(p.buf, " where "...)
+	_, err := p.expr(r.Detection)
+	return err
+}
+
+// sequence writes a temporal_ordered correlation as a sequence.
+func (p *printer) sequence(r *ir.Rule) error {
 	c := r.Correlation
 	switch c.Type {
 	case ir.TemporalOrdered:
 	case ir.Temporal:
-		return "", unsupported(r, nil, "correlation temporal",
+		return unsupported(r, nil, "correlation temporal",
 			"EQL sequences are ordered and one query cannot hold every ordering; use temporal_ordered, or the esql target")
 	default:
-		return "", unsupported(r, nil, "correlation "+string(c.Type),
+		return unsupported(r, nil, "correlation "+string(c.Type),
 			"EQL has no counting; event_count and value_count compile to Kibana threshold rules (target kibana) and to ES|QL STATS (target esql)")
 	}
 	if len(c.Rules) < 2 {
-		return "", unsupported(r, nil, "correlation temporal_ordered with fewer than two rules", "an EQL sequence needs at least two queries")
+		return unsupported(r, nil, "correlation temporal_ordered with fewer than two rules", "an EQL sequence needs at least two queries")
 	}
-	seq := &eqlq.Sequence{MaxSpan: c.Timespan}
 	shared := true
 	for _, g := range c.GroupBy {
 		for _, sub := range c.Rules {
@@ -151,28 +178,40 @@ func (b *Backend) sequence(r *ir.Rule) (string, error) {
 			}
 		}
 	}
-	if shared {
-		for _, g := range c.GroupBy {
-			seq.By = append(seq.By, &eqlq.Field{Path: g})
+	p.buf = append(p.buf, "sequence"...)
+	if shared && len(c.GroupBy) > 0 {
+		p.buf = append(p.buf, " by "...)
+		for i, g := range c.GroupBy {
+			if i > 0 {
+				p.buf = append(p.buf, ", "...)
+			}
+			p.field(g)
 		}
+	}
+	if c.Timespan > 0 {
+		p.buf = append(p.buf, " with maxspan="...)
+		p.buf = append(p.buf, eqlq.FormatSpan(c.Timespan)...)
 	}
 	for _, sub := range c.Rules {
 		if sub.IsCorrelation() {
-			return "", unsupported(r, nil, "a correlation of correlations", "an EQL sequence step must be an event query")
+			return unsupported(r, nil, "a correlation of correlations", "an EQL sequence step must be an event query")
 		}
-		cond, _, err := b.condition(sub)
-		if err != nil {
-			return "", err
+		p.buf = append(p.buf, "\n  ["...)
+		if err := p.event(sub); err != nil {
+			return err
 		}
-		step := eqlq.Step{Event: &eqlq.EventQuery{Category: b.opts.Category, Where: cond}}
-		if !shared {
-			for _, g := range c.GroupBy {
-				step.By = append(step.By, &eqlq.Field{Path: c.FieldFor(g, sub)})
+		p.buf = append(p.buf, ']')
+		if !shared && len(c.GroupBy) > 0 {
+			p.buf = append(p.buf, " by "...)
+			for i, g := range c.GroupBy {
+				if i > 0 {
+					p.buf = append(p.buf, ", "...)
+				}
+				p.field(c.FieldFor(g, sub))
 			}
 		}
-		seq.Steps = append(seq.Steps, step)
 	}
-	return (&eqlq.Query{Sequence: seq}).String(), nil
+	return nil
 }
 
 func unsupported(r *ir.Rule, m *ir.Match, construct, reason string) error {

@@ -8,212 +8,211 @@ import (
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
 )
 
-// compiler turns one rule's detection into an EQL condition.
-type compiler struct {
+// printer writes one rule's EQL text straight from the IR, exactly as
+// compiler/query/eql prints the query tree the same rule would make (the
+// tree itself is only needed to run a query: Prepare parses the text).
+// Building the tree first cost more than printing it.
+type printer struct {
 	b    *Backend
 	rule *ir.Rule
-	// The query's most frequent nodes and argument lists come from
-	// shared blocks: a few allocations per rule instead of one per node.
-	calls  block[eqlq.Call]
-	lits   block[eqlq.Literal]
-	fields block[eqlq.Field]
-	lists  block[eqlq.Expr]
+	buf  []byte
+	// A match's values and the predicates they share, reused from match
+	// to match.
+	items []item
+	preds []pred
 }
 
-// block hands out pieces of shared allocations. Each piece has no spare
-// capacity: appending to it copies.
-type block[T any] struct {
-	buf []T
+// form is the kind of node at the top of a printed expression, which
+// decides whether an enclosing expression parenthesizes it (as
+// compiler/query/eql's printer does: nested and/or in and/or, anything but
+// a call as the operand of not).
+type form int
+
+const (
+	formOther form = iota // comparison, in, pattern, not
+	formCall
+	formAnd
+	formOr
+)
+
+// predKind is the kind of one predicate on a match's field.
+type predKind int
+
+const (
+	predPattern  predKind = iota // f op "p" or f op ("p1", "p2")
+	predIn                       // f in (…), f in~ (…), or f == x for one cased value
+	predContains                 // stringContains(f, "s")
+	predNotNull                  // f != null
+)
+
+// pred is one predicate of a match; its values are a linked list of items.
+type pred struct {
+	kind        predKind
+	op          string // of a pattern
+	insensitive bool   // of an in-list
+	first, last int    // items
+	n           int
 }
 
-// maxBlock bounds a block, so that a few pieces do not hold a large one.
-const maxBlock = 128
-
-// reserve makes room for n elements in one allocation.
-func (b *block[T]) reserve(n int) {
-	if cap(b.buf)-len(b.buf) < n {
-		b.buf = make([]T, 0, n)
-	}
+// item is one value of a match in the predicate it belongs to.
+type item struct {
+	text string
+	raw  bool // a number or boolean, written as it is; else quoted
+	next int  // the next item of the predicate, or -1
 }
 
-// counts are what the condition of a detection needs: a field per match,
-// a string literal per contains pattern or plain value, list entries for
-// the arguments of and/or and for each match's predicates, and a call
-// (with two arguments) per contains pattern; and size estimates the
-// length of its text, so that it is built in one allocation (or two).
-type counts struct {
-	matches, lits, lists, preds, calls, size int
+// wrap parenthesizes what was written from start on.
+func (p *printer) wrap(start int) {
+	p.buf = append(p.buf, 0)
+	copy(p.buf[start+1:], p.buf[start:len(p.buf)-1])
+	p.buf[start] = '('
+	p.buf = append(p.buf, ')')
 }
 
-func (k *counts) add(e ir.Expr) {
+func (p *printer) expr(e ir.Expr) (form, error) {
 	switch n := e.(type) {
 	case *ir.And:
-		k.lists += len(n.Args)
-		for _, a := range n.Args {
-			k.add(a)
-		}
+		return p.bool(n.Args, " and ", formAnd)
 	case *ir.Or:
-		k.lists += len(n.Args)
-		for _, a := range n.Args {
-			k.add(a)
-		}
+		return p.bool(n.Args, " or ", formOr)
 	case *ir.Not:
-		k.add(n.Arg)
-	case *ir.Match:
-		k.matches++
-		k.size += len(n.Field) + 8
-		contains := 0
-		for _, v := range n.Values {
-			switch shape, _ := v.Shape(); {
-			case shape == ir.ShapeContains:
-				contains++
-				k.lits++
-			case v.Kind == ir.KindString && !v.HasWildcards():
-				k.lits++ // may be a pattern instead
-			}
-			k.size += len(n.Field)/2 + 8
-			for _, p := range v.Parts {
-				k.size += len(p.Text) + 2
-			}
-		}
-		k.calls += contains
-		k.preds += min(len(n.Values), contains+4) // see equal
-	}
-}
-
-// reserve sizes the blocks for a condition.
-func (c *compiler) reserve(k counts) {
-	c.fields.reserve(k.matches)
-	c.lits.reserve(k.lits)
-	c.lists.reserve(k.lists + k.preds + 2*k.calls)
-	c.calls.reserve(k.calls)
-}
-
-// take returns n zero elements.
-func (b *block[T]) take(n int) []T {
-	if cap(b.buf)-len(b.buf) < n {
-		b.buf = make([]T, 0, max(n, min(2*cap(b.buf), maxBlock), 4))
-	}
-	start := len(b.buf)
-	b.buf = b.buf[:start+n]
-	return b.buf[start : start+n : start+n]
-}
-
-// str returns a string literal.
-func (c *compiler) str(s string) *eqlq.Literal {
-	l := &c.lits.take(1)[0]
-	l.Value = eqlq.Value{Kind: eqlq.StringKind, Str: s}
-	return l
-}
-
-// list returns an empty list with room for n elements.
-func (c *compiler) list(n int) []eqlq.Expr { return c.lists.take(n)[:0] }
-
-func (c *compiler) expr(e ir.Expr) (eqlq.Expr, error) {
-	switch n := e.(type) {
-	case *ir.And:
-		out := &eqlq.And{Args: c.list(len(n.Args))}
-		for _, a := range n.Args {
-			x, err := c.expr(a)
-			if err != nil {
-				return nil, err
-			}
-			out.Args = append(out.Args, x)
-		}
-		return single(out.Args, out), nil
-	case *ir.Or:
-		out := &eqlq.Or{Args: c.list(len(n.Args))}
-		for _, a := range n.Args {
-			x, err := c.expr(a)
-			if err != nil {
-				return nil, err
-			}
-			out.Args = append(out.Args, x)
-		}
-		return single(out.Args, out), nil
-	case *ir.Not:
-		x, err := c.expr(n.Arg)
+		p.buf = append(p.buf, "not "...)
+		start := len(p.buf)
+		f, err := p.expr(n.Arg)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		return &eqlq.Not{Arg: x}, nil
+		if f != formCall {
+			p.wrap(start)
+		}
+		return formOther, nil
 	case *ir.Match:
-		return c.match(n)
+		return p.match(n)
 	}
-	return nil, fmt.Errorf("eql: unknown node %T", e)
+	return 0, fmt.Errorf("eql: unknown node %T", e)
 }
 
-func single(args []eqlq.Expr, whole eqlq.Expr) eqlq.Expr {
+// bool writes the arguments of and/or (one argument stands for itself).
+func (p *printer) bool(args []ir.Expr, sep string, whole form) (form, error) {
 	if len(args) == 1 {
-		return args[0]
+		return p.expr(args[0])
 	}
-	return whole
+	for i, a := range args {
+		if i > 0 {
+			p.buf = append(p.buf, sep...)
+		}
+		start := len(p.buf)
+		f, err := p.expr(a)
+		if err != nil {
+			return 0, err
+		}
+		if f == formAnd || f == formOr {
+			p.wrap(start)
+		}
+	}
+	return whole, nil
 }
 
-// combine joins per-value predicates: or for "any value", and for |all.
-func combine(m *ir.Match, preds []eqlq.Expr) eqlq.Expr {
-	if len(preds) == 1 {
-		return preds[0]
-	}
-	if m.All {
-		return &eqlq.And{Args: preds}
-	}
-	return &eqlq.Or{Args: preds}
+func (p *printer) fail(m *ir.Match, construct, reason string) error {
+	return unsupported(p.rule, m, construct, reason)
 }
 
-func (c *compiler) fail(m *ir.Match, construct, reason string) error {
-	return unsupported(c.rule, m, construct, reason)
+// joiner writes the separators of the per-value predicates of a match:
+// or for "any value", and for |all; one predicate stands for itself.
+type joiner struct {
+	all bool
+	n   int
 }
 
-func (c *compiler) match(m *ir.Match) (eqlq.Expr, error) {
+func (j *joiner) next(p *printer) {
+	if j.n > 0 {
+		if j.all {
+			p.buf = append(p.buf, " and "...)
+		} else {
+			p.buf = append(p.buf, " or "...)
+		}
+	}
+	j.n++
+}
+
+// form is the form of the joined predicates, the one predicate's (one) when
+// there is only one.
+func (j *joiner) form(one form) form {
+	switch {
+	case j.n == 1:
+		return one
+	case j.all:
+		return formAnd
+	}
+	return formOr
+}
+
+func (p *printer) field(path string) { p.buf = eqlq.AppendFieldName(p.buf, path) }
+
+func (p *printer) match(m *ir.Match) (form, error) {
 	if m.TimePart != "" {
-		return nil, c.fail(m, "|"+m.TimePart, "EQL has no date-part functions")
+		return 0, p.fail(m, "|"+m.TimePart, "EQL has no date-part functions")
 	}
 	field := m.Field
 	if m.IsKeyword() {
-		if c.b.opts.KeywordField == "" {
-			return nil, c.fail(m, "keyword search", "EQL has no full-text search; set targets.eql.keyword_field (e.g. message) to search one field")
+		if p.b.opts.KeywordField == "" {
+			return 0, p.fail(m, "keyword search", "EQL has no full-text search; set targets.eql.keyword_field (e.g. message) to search one field")
 		}
-		field = c.b.opts.KeywordField
+		field = p.b.opts.KeywordField
 		m = keywordAsContains(m, field)
 	}
-	f := &c.fields.take(1)[0]
-	f.Path = field
 	switch m.Op {
 	case ir.OpEqual:
-		return c.equal(m, f)
+		return p.equal(m, field)
 	case ir.OpRegex:
-		return c.regex(m, f)
+		return p.regex(m, field)
 	case ir.OpCIDR:
-		var cidrs []eqlq.Expr
-		for _, v := range m.Values {
-			cidrs = append(cidrs, c.str(v.Text()))
-		}
 		if !m.All {
-			return &eqlq.Call{Name: "cidrMatch", Args: append([]eqlq.Expr{f}, cidrs...)}, nil
+			p.buf = append(p.buf, "cidrMatch("...)
+			p.field(field)
+			for _, v := range m.Values {
+				p.buf = append(p.buf, ", "...)
+				p.buf = eqlq.AppendQuoted(p.buf, v.Text())
+			}
+			p.buf = append(p.buf, ')')
+			return formCall, nil
 		}
-		var preds []eqlq.Expr
-		for _, cidr := range cidrs {
-			preds = append(preds, &eqlq.Call{Name: "cidrMatch", Args: []eqlq.Expr{f, cidr}})
+		j := joiner{all: true}
+		for _, v := range m.Values {
+			j.next(p)
+			p.buf = append(p.buf, "cidrMatch("...)
+			p.field(field)
+			p.buf = append(p.buf, ", "...)
+			p.buf = eqlq.AppendQuoted(p.buf, v.Text())
+			p.buf = append(p.buf, ')')
 		}
-		return combine(m, preds), nil
+		return j.form(formCall), nil
 	case ir.OpExists:
-		return &eqlq.Compare{Op: "!=", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}}, nil
+		p.field(field)
+		p.buf = append(p.buf, " != null"...)
+		return formOther, nil
 	case ir.OpNull:
-		return &eqlq.Compare{Op: "==", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}}, nil
+		p.field(field)
+		p.buf = append(p.buf, " == null"...)
+		return formOther, nil
 	case ir.OpLT, ir.OpLTE, ir.OpGT, ir.OpGTE:
-		var preds []eqlq.Expr
+		j := joiner{all: m.All}
 		for _, v := range m.Values {
 			if v.Kind != ir.KindNumber {
-				return nil, c.fail(m, "|"+m.Op.String()+" with a non-number", "EQL compares numbers only")
+				return 0, p.fail(m, "|"+m.Op.String()+" with a non-number", "EQL compares numbers only")
 			}
-			preds = append(preds, &eqlq.Compare{Op: m.Op.String(), Left: f, Right: num(v)})
+			j.next(p)
+			p.field(field)
+			p.buf = append(p.buf, ' ')
+			p.buf = append(p.buf, m.Op.String()...)
+			p.buf = append(p.buf, ' ')
+			p.buf = append(p.buf, v.Text()...)
 		}
-		return combine(m, preds), nil
+		return j.form(formOther), nil
 	case ir.OpFieldRef:
-		return nil, c.fail(m, "|fieldref", "Elasticsearch EQL does not compare a field with another field")
+		return 0, p.fail(m, "|fieldref", "Elasticsearch EQL does not compare a field with another field")
 	}
-	return nil, c.fail(m, "operator "+m.Op.String(), "")
+	return 0, p.fail(m, "operator "+m.Op.String(), "")
 }
 
 // keywordAsContains turns a keyword search into a contains match on field.
@@ -241,10 +240,6 @@ func mergeStars(ps []ir.Part) []ir.Part {
 		out = append(out, p)
 	}
 	return out
-}
-
-func num(v ir.Value) *eqlq.Literal {
-	return &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NumberKind, Num: v.Num}, Text: v.Text()}
 }
 
 // wildcardSafe reports whether the literal parts of a pattern can be
@@ -283,54 +278,72 @@ func patternLucene(v ir.Value) string {
 	return b.String()
 }
 
-// equal compiles an OpEqual match. Values of the same form share one
-// list predicate (`f : ("a", "b*")`) unless |all asks for each.
-func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
-	// At most one predicate per value; contains patterns have one each,
-	// the other values share a few lists.
-	contains := 0
-	for _, v := range m.Values {
-		if shape, _ := v.Shape(); shape == ir.ShapeContains {
-			contains++
-		}
+// newPred starts a predicate of the match.
+func (p *printer) newPred(kind predKind, op string, insensitive bool) int {
+	p.preds = append(p.preds, pred{kind: kind, op: op, insensitive: insensitive, first: -1, last: -1})
+	return len(p.preds) - 1
+}
+
+// add appends a value to predicate i.
+func (p *printer) add(i int, text string, raw bool) {
+	p.items = append(p.items, item{text: text, raw: raw, next: -1})
+	k := len(p.items) - 1
+	pr := &p.preds[i]
+	if pr.n == 0 {
+		pr.first = k
+	} else {
+		p.items[pr.last].next = k
 	}
-	preds := c.list(min(len(m.Values), contains+4))
-	var lists []*eqlq.Pattern // one per operator (":", "like", "regex", "regex~")
-	var ins *eqlq.In
-	addPattern := func(op, p string) {
+	pr.last = k
+	pr.n++
+}
+
+// literal writes an item's value.
+func (p *printer) literal(it *item) {
+	if it.raw {
+		p.buf = append(p.buf, it.text...)
+	} else {
+		p.buf = eqlq.AppendQuoted(p.buf, it.text)
+	}
+}
+
+// equal writes an OpEqual match. Values of the same form share one list
+// predicate (`f : ("a", "b*")`) unless |all asks for each.
+func (p *printer) equal(m *ir.Match, field string) (form, error) {
+	p.items, p.preds = p.items[:0], p.preds[:0]
+	var patterns [4]int // the shared pattern lists, one per operator
+	nPatterns := 0
+	addPattern := func(op, s string) {
 		if m.All {
-			preds = append(preds, &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}})
+			p.add(p.newPred(predPattern, op, false), s, false)
 			return
 		}
-		for _, l := range lists {
-			if l.Op == op {
-				l.Patterns = append(l.Patterns, p)
+		for _, i := range patterns[:nPatterns] {
+			if p.preds[i].op == op {
+				p.add(i, s, false)
 				return
 			}
 		}
-		l := &eqlq.Pattern{Op: op, Left: f, Patterns: make([]string, 1, len(m.Values))}
-		l.Patterns[0] = p
-		lists = append(lists, l)
-		preds = append(preds, l)
+		i := p.newPred(predPattern, op, false)
+		patterns[nPatterns] = i
+		nPatterns++
+		p.add(i, s, false)
 	}
-	addIn := func(v eqlq.Expr, insensitive bool) {
-		if m.All || (ins != nil && ins.Insensitive != insensitive) {
-			preds = append(preds, &eqlq.In{Left: f, List: []eqlq.Expr{v}, Insensitive: insensitive})
+	in := -1 // the shared in-list
+	addIn := func(s string, raw, insensitive bool) {
+		if m.All || (in >= 0 && p.preds[in].insensitive != insensitive) {
+			p.add(p.newPred(predIn, "", insensitive), s, raw)
 			return
 		}
-		if ins == nil {
-			ins = &eqlq.In{Left: f, Insensitive: insensitive}
-			preds = append(preds, ins)
+		if in < 0 {
+			in = p.newPred(predIn, "", insensitive)
 		}
-		ins.List = append(ins.List, v)
+		p.add(in, s, raw)
 	}
 	for _, v := range m.Values {
 		switch v.Kind {
-		case ir.KindNumber:
-			addIn(num(v), false)
-			continue
-		case ir.KindBool:
-			addIn(&eqlq.Literal{Value: eqlq.Value{Kind: eqlq.BoolKind, Bool: v.Bool}}, false)
+		case ir.KindNumber, ir.KindBool:
+			addIn(v.Text(), true, false)
 			continue
 		}
 		v = normalize(v)
@@ -338,11 +351,11 @@ func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 		switch {
 		case !v.HasWildcards():
 			if m.Cased {
-				addIn(c.str(lit), false)
+				addIn(lit, false, false)
 			} else if wildcardSafe(v) {
 				addPattern(":", lit)
 			} else {
-				addIn(c.str(lit), true)
+				addIn(lit, false, true)
 			}
 		case !wildcardSafe(v):
 			op := "regex~"
@@ -351,49 +364,116 @@ func (c *compiler) equal(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
 			}
 			addPattern(op, patternLucene(v))
 		case shape == ir.ShapeContains:
-			call := &c.calls.take(1)[0]
-			call.Name, call.Insensitive = "stringContains", !m.Cased
-			call.Args = c.list(2)
-			call.Args = append(call.Args, f, c.str(lit))
-			preds = append(preds, call)
+			p.add(p.newPred(predContains, "", !m.Cased), lit, false)
 		case shape == ir.ShapeAny:
-			preds = append(preds, &eqlq.Compare{Op: "!=", Left: f, Right: &eqlq.Literal{Value: eqlq.Value{Kind: eqlq.NullKind}}})
+			p.newPred(predNotNull, "", false)
 		case m.Cased:
 			addPattern("like", wildcardText(v))
 		default:
 			addPattern(":", wildcardText(v))
 		}
 	}
-	// A one-element in-list reads better as == (cased, no wildcards).
-	for i, p := range preds {
-		if in, ok := p.(*eqlq.In); ok && len(in.List) == 1 && !in.Insensitive {
-			preds[i] = &eqlq.Compare{Op: "==", Left: f, Right: in.List[0]}
+	j := joiner{all: m.All}
+	one := formOther
+	for i := range p.preds {
+		pr := &p.preds[i]
+		j.next(p)
+		switch pr.kind {
+		case predPattern:
+			p.field(field)
+			p.buf = append(p.buf, ' ')
+			p.buf = append(p.buf, pr.op...)
+			p.buf = append(p.buf, ' ')
+			p.list(pr, pr.n > 1)
+		case predIn:
+			p.field(field)
+			if pr.n == 1 && !pr.insensitive {
+				// A one-element in-list reads better as ==.
+				p.buf = append(p.buf, " == "...)
+				p.literal(&p.items[pr.first])
+				break
+			}
+			p.buf = append(p.buf, " in"...)
+			if pr.insensitive {
+				p.buf = append(p.buf, '~')
+			}
+			p.buf = append(p.buf, ' ')
+			p.list(pr, true)
+		case predContains:
+			p.buf = append(p.buf, "stringContains"...)
+			if pr.insensitive {
+				p.buf = append(p.buf, '~')
+			}
+			p.buf = append(p.buf, '(')
+			p.field(field)
+			p.buf = append(p.buf, ", "...)
+			p.literal(&p.items[pr.first])
+			p.buf = append(p.buf, ')')
+			one = formCall
+		case predNotNull:
+			p.field(field)
+			p.buf = append(p.buf, " != null"...)
 		}
 	}
-	return combine(m, preds), nil
+	return j.form(one), nil
 }
 
-func (c *compiler) regex(m *ir.Match, f *eqlq.Field) (eqlq.Expr, error) {
+// list writes a predicate's values separated by ", ", in parentheses when
+// paren is true.
+func (p *printer) list(pr *pred, paren bool) {
+	if paren {
+		p.buf = append(p.buf, '(')
+	}
+	for k := pr.first; k >= 0; k = p.items[k].next {
+		if k != pr.first {
+			p.buf = append(p.buf, ", "...)
+		}
+		p.literal(&p.items[k])
+	}
+	if paren {
+		p.buf = append(p.buf, ')')
+	}
+}
+
+func (p *printer) regex(m *ir.Match, field string) (form, error) {
 	op := "regex"
 	if m.Regex.IgnoreCase {
 		op = "regex~"
 	}
-	var pats []string
-	for _, v := range m.Values {
-		lucene, err := eqlq.ToLucene(v.Text(), eqlq.RegexFlags{IgnoreCase: m.Regex.IgnoreCase, Multiline: m.Regex.Multiline, DotAll: m.Regex.DotAll})
-		if err != nil {
-			return nil, c.fail(m, fmt.Sprintf("|re %q", v.Text()), err.Error())
+	flags := eqlq.RegexFlags{IgnoreCase: m.Regex.IgnoreCase, Multiline: m.Regex.Multiline, DotAll: m.Regex.DotAll}
+	j := joiner{all: true}
+	if !m.All {
+		p.field(field)
+		p.buf = append(p.buf, ' ')
+		p.buf = append(p.buf, op...)
+		p.buf = append(p.buf, ' ')
+		if len(m.Values) > 1 {
+			p.buf = append(p.buf, '(')
 		}
-		pats = append(pats, lucene)
+	}
+	for i, v := range m.Values {
+		lucene, err := eqlq.ToLucene(v.Text(), flags)
+		if err != nil {
+			return 0, p.fail(m, fmt.Sprintf("|re %q", v.Text()), err.Error())
+		}
+		if m.All {
+			j.next(p)
+			p.field(field)
+			p.buf = append(p.buf, ' ')
+			p.buf = append(p.buf, op...)
+			p.buf = append(p.buf, ' ')
+		} else if i > 0 {
+			p.buf = append(p.buf, ", "...)
+		}
+		p.buf = eqlq.AppendQuoted(p.buf, lucene)
 	}
 	if !m.All {
-		return &eqlq.Pattern{Op: op, Left: f, Patterns: pats}, nil
+		if len(m.Values) > 1 {
+			p.buf = append(p.buf, ')')
+		}
+		return formOther, nil
 	}
-	var preds []eqlq.Expr
-	for _, p := range pats {
-		preds = append(preds, &eqlq.Pattern{Op: op, Left: f, Patterns: []string{p}})
-	}
-	return combine(m, preds), nil
+	return j.form(formOther), nil
 }
 
 // normalize merges adjacent literal parts and repeated "*" so that Shape

@@ -352,3 +352,52 @@ func (n *Literal) String() string {
 	}
 	return Quote(n.Value.Str)
 }
+
+// AppendQuoted appends Quote(s) to dst.
+func AppendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for {
+		i := quoteStop(s)
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i]...)
+		switch s[i] {
+		case '\\':
+			dst = append(dst, `\\`...)
+		case '"':
+			dst = append(dst, `\"`...)
+		case '\n':
+			dst = append(dst, `\n`...)
+		case '\r':
+			dst = append(dst, `\r`...)
+		case '\t':
+			dst = append(dst, `\t`...)
+		case '\b':
+			dst = append(dst, `\b`...)
+		case '\f':
+			dst = append(dst, `\f`...)
+		default:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		}
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// AppendFieldName appends FieldName(path) to dst.
+func AppendFieldName(dst []byte, path string) []byte {
+	if plainPath(path) {
+		return append(dst, path...)
+	}
+	return append(dst, FieldName(path)...)
+}
+
+// AppendCategory appends an event query's category as Print writes it.
+func AppendCategory(dst []byte, cat string) []byte {
+	if !isPlainIdent(cat) || (isKeyword(cat) && cat != "any") {
+		return AppendQuoted(dst, cat)
+	}
+	return append(dst, cat...)
+}
