@@ -4,7 +4,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build test lint fuzz bench bench-scan golden deps check clean verify-cloudwatch
+.PHONY: all build test lint fuzz bench bench-compile bench-scan golden deps check clean verify-cloudwatch
 
 all: build test
 
@@ -39,6 +39,23 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+# bench-compile times the real command on SigmaHQ's rules tree (SIGMAHQ,
+# default ../shared/corpus/sigmahq-rules): `sigforge compile` to KQL and EQL
+# on the rules' own field names (mapping: none, as pySigma converts without
+# a pipeline), output to /dev/null, BENCH_COMPILE_RUNS times, printing wall
+# and CPU time, peak RSS and the multiple of pySigma's 9.4 s. See
+# docs/performance.md.
+SIGMAHQ ?= ../shared/corpus/sigmahq-rules
+BENCH_COMPILE_RUNS ?= 5
+bench-compile: build
+	@test -d "$(SIGMAHQ)" || { echo "bench-compile: $(SIGMAHQ) not found; set SIGMAHQ to SigmaHQ's rules folder"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	printf 'targets:\n    elastic:\n        mapping: none\n    kql:\n        case: exact\n' > "$$tmp/raw.yml" && \
+	for i in $$(seq $(BENCH_COMPILE_RUNS)); do \
+		/usr/bin/time -o "$$tmp/time" -f '%e %U %S %M' bin/sigforge compile --config "$$tmp/raw.yml" --target kql --target eql "$(SIGMAHQ)" > /dev/null 2> "$$tmp/summary" || { tail -n 5 "$$tmp/summary"; exit 1; }; \
+		awk '{ printf "sigforge compile --target kql --target eql: %.3f s wall (%.0fx pySigma), %.3f s CPU, peak RSS %.0f MB\n", $$1, 9.4 / $$1, $$2 + $$3, $$4 / 1024 }' "$$tmp/time"; \
+	done && tail -n 2 "$$tmp/summary"
 
 # bench-scan generates a seeded CloudTrail archive of BENCH_SCAN_SIZE
 # (decompressed) in a temporary folder, scans it with the whole pack on 1
