@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -57,7 +58,10 @@ func newCompileCmd() *cobra.Command {
 			if chosen, err = withOutputFormat(cfg, chosen, format); err != nil {
 				return err
 			}
-			stderr := cmd.ErrOrStderr()
+			// Buffered: thousands of rules give thousands of lines, and an
+			// unbuffered write is a system call each.
+			stderr := bufio.NewWriter(cmd.ErrOrStderr())
+			defer stderr.Flush()
 			set, ds := compiler.Load(paths, compiler.Options{Config: cfg})
 			ds.Print(stderr)
 			bad := ds.HasErrors()
@@ -106,7 +110,11 @@ func newCompileCmd() *cobra.Command {
 				bad = bad || failures > 0
 			}
 			if outDir == "" {
-				writeStdout(cmd.OutOrStdout(), files)
+				stdout := bufio.NewWriterSize(cmd.OutOrStdout(), 64<<10)
+				writeStdout(stdout, files)
+				if err := stdout.Flush(); err != nil {
+					return err
+				}
 			} else if err := writeFiles(outDir, files); err != nil {
 				return err
 			}
