@@ -132,9 +132,11 @@ func size(e ir.Expr) int {
 		case *ir.Match:
 			n += len(x.Field) + 8
 			for _, v := range x.Values {
-				n += len(x.Field)/2 + 8
+				n += len(x.Field) + 12
 				for _, p := range v.Parts {
-					n += len(p.Text) + 2
+					// A backslash may be written as four (escaped in a
+					// Lucene regex, then in the string).
+					n += len(p.Text) + 2 + 3*strings.Count(p.Text, `\`)
 				}
 			}
 		}

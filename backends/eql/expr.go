@@ -2,7 +2,7 @@ package eql
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/sigforge/sigforge/compiler/ir"
 	eqlq "github.com/sigforge/sigforge/compiler/query/eql"
@@ -56,9 +56,10 @@ type pred struct {
 
 // item is one value of a match in the predicate it belongs to.
 type item struct {
-	text string
-	raw  bool // a number or boolean, written as it is; else quoted
-	next int  // the next item of the predicate, or -1
+	text  string
+	raw   bool      // a number or boolean, written as it is; else quoted
+	regex []ir.Part // a pattern written as a Lucene regex (text unused)
+	next  int       // the next item of the predicate, or -1
 }
 
 // wrap parenthesizes what was written from start on.
@@ -262,22 +263,6 @@ func wildcardSafe(v ir.Value) bool {
 // wildcardText renders a pattern with * and ? wildcards.
 func wildcardText(v ir.Value) string { return v.Text() }
 
-// patternLucene renders a Sigma wildcard pattern as a Lucene regex.
-func patternLucene(v ir.Value) string {
-	var b strings.Builder
-	for _, p := range v.Parts {
-		switch p.Kind {
-		case ir.AnyString:
-			b.WriteString(".*")
-		case ir.AnyChar:
-			b.WriteString(".")
-		default:
-			eqlq.WriteLuceneLiteral(&b, p.Text)
-		}
-	}
-	return b.String()
-}
-
 // newPred starts a predicate of the match.
 func (p *printer) newPred(kind predKind, op string, insensitive bool) int {
 	p.preds = append(p.preds, pred{kind: kind, op: op, insensitive: insensitive, first: -1, last: -1})
@@ -285,8 +270,9 @@ func (p *printer) newPred(kind predKind, op string, insensitive bool) int {
 }
 
 // add appends a value to predicate i.
-func (p *printer) add(i int, text string, raw bool) {
-	p.items = append(p.items, item{text: text, raw: raw, next: -1})
+func (p *printer) add(i int, it item) {
+	it.next = -1
+	p.items = append(p.items, it)
 	k := len(p.items) - 1
 	pr := &p.preds[i]
 	if pr.n == 0 {
@@ -300,9 +286,23 @@ func (p *printer) add(i int, text string, raw bool) {
 
 // literal writes an item's value.
 func (p *printer) literal(it *item) {
-	if it.raw {
+	switch {
+	case it.raw:
 		p.buf = append(p.buf, it.text...)
-	} else {
+	case it.regex != nil:
+		p.buf = append(p.buf, '"')
+		for _, part := range it.regex {
+			switch part.Kind {
+			case ir.AnyString:
+				p.buf = append(p.buf, ".*"...)
+			case ir.AnyChar:
+				p.buf = append(p.buf, '.')
+			default:
+				p.buf = eqlq.AppendQuotedLucene(p.buf, part.Text)
+			}
+		}
+		p.buf = append(p.buf, '"')
+	default:
 		p.buf = eqlq.AppendQuoted(p.buf, it.text)
 	}
 }
@@ -310,35 +310,35 @@ func (p *printer) literal(it *item) {
 // equal writes an OpEqual match. Values of the same form share one list
 // predicate (`f : ("a", "b*")`) unless |all asks for each.
 func (p *printer) equal(m *ir.Match, field string) (form, error) {
-	p.items, p.preds = p.items[:0], p.preds[:0]
+	p.items, p.preds = slices.Grow(p.items[:0], len(m.Values)), slices.Grow(p.preds[:0], len(m.Values))
 	var patterns [4]int // the shared pattern lists, one per operator
 	nPatterns := 0
-	addPattern := func(op, s string) {
+	addPattern := func(op string, it item) {
 		if m.All {
-			p.add(p.newPred(predPattern, op, false), s, false)
+			p.add(p.newPred(predPattern, op, false), it)
 			return
 		}
 		for _, i := range patterns[:nPatterns] {
 			if p.preds[i].op == op {
-				p.add(i, s, false)
+				p.add(i, it)
 				return
 			}
 		}
 		i := p.newPred(predPattern, op, false)
 		patterns[nPatterns] = i
 		nPatterns++
-		p.add(i, s, false)
+		p.add(i, it)
 	}
 	in := -1 // the shared in-list
 	addIn := func(s string, raw, insensitive bool) {
 		if m.All || (in >= 0 && p.preds[in].insensitive != insensitive) {
-			p.add(p.newPred(predIn, "", insensitive), s, raw)
+			p.add(p.newPred(predIn, "", insensitive), item{text: s, raw: raw})
 			return
 		}
 		if in < 0 {
 			in = p.newPred(predIn, "", insensitive)
 		}
-		p.add(in, s, raw)
+		p.add(in, item{text: s, raw: raw})
 	}
 	for _, v := range m.Values {
 		switch v.Kind {
@@ -353,7 +353,7 @@ func (p *printer) equal(m *ir.Match, field string) (form, error) {
 			if m.Cased {
 				addIn(lit, false, false)
 			} else if wildcardSafe(v) {
-				addPattern(":", lit)
+				addPattern(":", item{text: lit})
 			} else {
 				addIn(lit, false, true)
 			}
@@ -362,15 +362,15 @@ func (p *printer) equal(m *ir.Match, field string) (form, error) {
 			if m.Cased {
 				op = "regex"
 			}
-			addPattern(op, patternLucene(v))
+			addPattern(op, item{regex: v.Parts})
 		case shape == ir.ShapeContains:
-			p.add(p.newPred(predContains, "", !m.Cased), lit, false)
+			p.add(p.newPred(predContains, "", !m.Cased), item{text: lit})
 		case shape == ir.ShapeAny:
 			p.newPred(predNotNull, "", false)
 		case m.Cased:
-			addPattern("like", wildcardText(v))
+			addPattern("like", item{text: wildcardText(v)})
 		default:
-			addPattern(":", wildcardText(v))
+			addPattern(":", item{text: wildcardText(v)})
 		}
 	}
 	j := joiner{all: m.All}

@@ -557,3 +557,28 @@ func WriteLuceneLiteral(b *strings.Builder, s string) {
 
 // WriteLuceneRune writes LuceneLiteral(string(r)) to b.
 func WriteLuceneRune(b *strings.Builder, r rune) { luceneLiteral(b, r) }
+
+// AppendQuotedLucene appends LuceneLiteral(s) as Quote writes it between
+// its quotes, in one pass: the escapes of the regex, then those of the
+// string.
+func AppendQuotedLucene(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			dst = append(dst, `\\`...)
+			dst = utf8.AppendRune(dst, r)
+			i += size - 1
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_':
+			dst = append(dst, c)
+		case c < 0x20 || c == 0x7f:
+			// Written raw in the regex; the string escapes some.
+			dst = appendQuotedByte(dst, c)
+		default:
+			dst = append(dst, `\\`...)
+			dst = appendQuotedByte(dst, c)
+		}
+	}
+	return dst
+}

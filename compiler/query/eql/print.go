@@ -362,28 +362,36 @@ func AppendQuoted(dst []byte, s string) []byte {
 			break
 		}
 		dst = append(dst, s[:i]...)
-		switch s[i] {
-		case '\\':
-			dst = append(dst, `\\`...)
-		case '"':
-			dst = append(dst, `\"`...)
-		case '\n':
-			dst = append(dst, `\n`...)
-		case '\r':
-			dst = append(dst, `\r`...)
-		case '\t':
-			dst = append(dst, `\t`...)
-		case '\b':
-			dst = append(dst, `\b`...)
-		case '\f':
-			dst = append(dst, `\f`...)
-		default:
+		if s[i] < utf8.RuneSelf {
+			dst = appendQuotedByte(dst, s[i])
+		} else {
 			dst = utf8.AppendRune(dst, utf8.RuneError)
 		}
 		s = s[i+1:]
 	}
 	dst = append(dst, s...)
 	return append(dst, '"')
+}
+
+// appendQuotedByte appends an ASCII byte as Quote writes it.
+func appendQuotedByte(dst []byte, c byte) []byte {
+	switch c {
+	case '\\':
+		return append(dst, `\\`...)
+	case '"':
+		return append(dst, `\"`...)
+	case '\n':
+		return append(dst, `\n`...)
+	case '\r':
+		return append(dst, `\r`...)
+	case '\t':
+		return append(dst, `\t`...)
+	case '\b':
+		return append(dst, `\b`...)
+	case '\f':
+		return append(dst, `\f`...)
+	}
+	return append(dst, c)
 }
 
 // AppendFieldName appends FieldName(path) to dst.
