@@ -22,7 +22,7 @@ package eql
 
 import (
 	"strings"
-	"unsafe"
+	"sync"
 
 	"github.com/sigforge/sigforge/backends"
 	"github.com/sigforge/sigforge/compiler/config"
@@ -97,52 +97,34 @@ func (b *Backend) query(r *ir.Rule, end string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p := printer{b: b}
+	p := printers.Get().(*printer)
+	defer p.release()
+	p.b = b
 	if r.IsCorrelation() {
 		err = p.sequence(r)
 	} else {
-		p.buf = make([]byte, 0, size(r.Detection)+len(end))
 		err = p.event(r)
 	}
 	if err != nil {
 		return "", err
 	}
 	p.buf = append(p.buf, end...)
-	// The buffer is not written again: the text can share it.
-	return unsafe.String(unsafe.SliceData(p.buf), len(p.buf)), nil
+	return string(p.buf), nil
 }
 
-// size estimates the length of a detection's text, so that it is printed
-// into one allocation.
-func size(e ir.Expr) int {
-	n := 32 // "any where " and some
-	var add func(ir.Expr)
-	add = func(e ir.Expr) {
-		switch x := e.(type) {
-		case *ir.And:
-			for _, a := range x.Args {
-				add(a)
-			}
-		case *ir.Or:
-			for _, a := range x.Args {
-				add(a)
-			}
-		case *ir.Not:
-			add(x.Arg)
-		case *ir.Match:
-			n += len(x.Field) + 8
-			for _, v := range x.Values {
-				n += len(x.Field) + 12
-				for _, p := range v.Parts {
-					// A backslash may be written as four (escaped in a
-					// Lucene regex, then in the string).
-					n += len(p.Text) + 2 + 3*strings.Count(p.Text, `\`)
-				}
-			}
-		}
+// printers are reused across rules: the text is printed into a buffer that
+// has grown to fit the rules before, and copied out at its exact length.
+var printers = sync.Pool{New: func() any { return new(printer) }}
+
+// release returns p to printers. (Its items may still refer to a rule's
+// values until they are reused, as the pool keeps it at most until the
+// next garbage collection but one.)
+func (p *printer) release() {
+	if cap(p.buf) > 1<<16 {
+		p.buf = nil // a rare huge rule: let it go
 	}
-	add(e)
-	return n
+	*p = printer{buf: p.buf[:0], items: p.items[:0], preds: p.preds[:0]}
+	printers.Put(p)
 }
 
 // event writes the rule's detection as an event query.
