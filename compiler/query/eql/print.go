@@ -399,7 +399,26 @@ func AppendFieldName(dst []byte, path string) []byte {
 	if plainPath(path) {
 		return append(dst, path...)
 	}
-	return append(dst, FieldName(path)...)
+	for i, more := 0, true; more; i++ {
+		var seg string
+		seg, path, more = strings.Cut(path, ".")
+		if i > 0 {
+			dst = append(dst, '.')
+		}
+		if isPlainIdent(seg) && !isKeyword(seg) {
+			dst = append(dst, seg...)
+			continue
+		}
+		dst = append(dst, '`')
+		for j := 0; j < len(seg); j++ {
+			if seg[j] == '`' {
+				dst = append(dst, '`')
+			}
+			dst = append(dst, seg[j])
+		}
+		dst = append(dst, '`')
+	}
+	return dst
 }
 
 // AppendCategory appends an event query's category as Print writes it.
