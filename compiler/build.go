@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -161,8 +162,8 @@ func (l *linker) report(e *entry, d *source.Diagnostic) {
 // duplicates reports ids and names used by more than one document; the
 // first (in path order) keeps them.
 func (l *linker) duplicates() {
-	ids := map[string]*entry{}
-	names := map[string]*entry{}
+	ids := make(map[string]*entry, len(l.entries)) // nearly every document has an id
+	var names map[string]*entry                    // few have a name
 	for _, e := range l.entries {
 		d := e.doc
 		if d.ID != "" {
@@ -178,6 +179,9 @@ func (l *linker) duplicates() {
 				l.report(e, &source.Diagnostic{Pos: d.ValuePos.At("name"), Code: v.DuplicateID,
 					Message: fmt.Sprintf("name %q is also the name of %q (%s)", d.Name, first.doc.Title, first.doc.Pos)})
 			} else {
+				if names == nil {
+					names = map[string]*entry{}
+				}
 				names[d.Name] = e
 			}
 		}
@@ -242,6 +246,9 @@ func logsourceContains(filter, rule ir.Logsource) bool {
 
 // correlations resolves the rules every correlation references.
 func (l *linker) correlations() {
+	if !slices.ContainsFunc(l.entries, func(e *entry) bool { return e.rule != nil && e.rule.IsCorrelation() }) {
+		return // nothing below applies
+	}
 	for _, e := range l.entries {
 		if e.rule == nil || !e.rule.IsCorrelation() || e.doc.Correlation == nil {
 			continue
