@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,5 +101,23 @@ func TestCodesDocumented(t *testing.T) {
 	for _, c := range validate.Codes {
 		row := fmt.Sprintf("| %s | %s | %s | %s |", c.ID, c.Name, c.Severity, strings.ReplaceAll(c.Doc, "|", `\|`))
 		assert.Contains(t, doc, row)
+	}
+}
+
+// IsDate agrees with time.Parse on every month and day of years around
+// the leap-year rules, and on what is not all digits.
+func TestIsDateAgreesWithTimeParse(t *testing.T) {
+	var cases []string
+	for _, y := range []int{0, 4, 100, 400, 1900, 1999, 2000, 2023, 2024, 2100, 9999} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				cases = append(cases, fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	cases = append(cases, "-999-01-01", "+024-02-29", "2024/02/29", "2024-2-029", "20x4-01-01", "2024-01-3 ", " 024-01-01")
+	for _, s := range cases {
+		_, err := time.Parse("2006-01-02", s)
+		assert.Equal(t, err == nil, validate.IsDate(s), s)
 	}
 }

@@ -50,8 +50,37 @@ func IsDate(s string) bool {
 	if len(s) != 10 {
 		return false
 	}
-	_, err := time.Parse("2006-01-02", s)
+	if y, m, d, ok := dateDigits(s); ok {
+		// time.Parse's checks, without its layout machinery: a month
+		// 1-12, a day that month has.
+		if m < 1 || m > 12 || d < 1 {
+			return false
+		}
+		return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	}
+	_, err := time.Parse("2006-01-02", s) // signed years and the like
 	return err == nil
+}
+
+// dateDigits reads NNNN-NN-NN.
+func dateDigits(s string) (y, m, d int, ok bool) {
+	num := func(t string) (int, bool) {
+		n := 0
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(t[i]-'0')
+		}
+		return n, true
+	}
+	if s[4] != '-' || s[7] != '-' {
+		return 0, 0, 0, false
+	}
+	y, ok1 := num(s[:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:10])
+	return y, m, d, ok1 && ok2 && ok3
 }
 
 // IsTag reports whether a tag has the specification's namespace.name form
