@@ -223,10 +223,45 @@ func isTimestamp(s string) bool {
 	if i != 4 || i == len(s) || s[i] != '-' {
 		return false
 	}
+	if ok, decided := isDate(s); decided {
+		return ok
+	}
 	for _, layout := range timestampLayouts {
 		if _, err := time.Parse(layout, s); err == nil {
 			return true
 		}
 	}
 	return false
+}
+
+// isDate decides, without time.Parse, the common case of a value that is
+// only a date (yyyy-m-d, month and day of one or two digits): it is a
+// timestamp when the date exists, as time.Parse with "2006-1-2" checks.
+// decided is false for everything else.
+func isDate(s string) (ok, decided bool) {
+	num := func(i int) (n, next int) {
+		j := i
+		for j < len(s) && j-i < 2 && '0' <= s[j] && s[j] <= '9' {
+			n = n*10 + int(s[j]-'0')
+			j++
+		}
+		return n, j
+	}
+	month, i := num(5)
+	if i == 5 || i == len(s) || s[i] != '-' {
+		return false, false
+	}
+	day, j := num(i + 1)
+	if j == i+1 || j != len(s) {
+		return false, false
+	}
+	year := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+	if month < 1 || month > 12 || day < 1 {
+		return false, true
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days, true
 }

@@ -67,12 +67,15 @@ func documents(data []byte) (docs []*yaml.Node, reason string) {
 				panic(r)
 			}
 			docs, reason = nil, d.reason
+			p.kidsUsed = cap(p.kids)
 		}
 		// Keep neither the file nor its nodes alive through the pool: a
 		// slab shared by two files would chain every file's nodes to the
-		// previous file's.
+		// previous file's. Only the part of kids used is cleared: with the
+		// GC running, clearing pointers costs a write barrier each.
 		p.src, p.slab, p.ptrs = "", nil, nil
-		clear(p.kids[:cap(p.kids)])
+		clear(p.kids[:p.kidsUsed])
+		p.kidsUsed = 0
 		parsers.Put(p)
 	}()
 	return p.stream(), ""
@@ -155,11 +158,12 @@ type parser struct {
 	depth     int
 	ascii     bool // src has no multi-byte characters: columns are offsets
 
-	lines int // line feeds in src
-	slab  []yaml.Node
-	ptrs  []*yaml.Node
-	kids  []*yaml.Node // documents and children of the collections being read, innermost last
-	buf   []byte       // scratch for values that need folding or unescaping
+	lines    int // line feeds in src
+	slab     []yaml.Node
+	ptrs     []*yaml.Node
+	kids     []*yaml.Node // documents and children of the collections being read, innermost last
+	kidsUsed int          // the most kids held at once
+	buf      []byte       // scratch for values that need folding or unescaping
 }
 
 func (p *parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
@@ -186,6 +190,7 @@ func (p *parser) take(mark int) []*yaml.Node {
 	if cap(p.ptrs)-len(p.ptrs) < k {
 		p.ptrs = make([]*yaml.Node, 0, max(k, (p.lines-p.line)*3/2+16))
 	}
+	p.kidsUsed = max(p.kidsUsed, len(p.kids))
 	start := len(p.ptrs)
 	p.ptrs = append(p.ptrs, p.kids[mark:]...)
 	p.kids = p.kids[:mark]
@@ -633,12 +638,21 @@ func (p *parser) plainLine(i int) (end, next, stop int) {
 			}
 			i++
 			end = i
+		default: // unreachable after checkChars
+			decline("control character")
 		}
 	}
 }
 
-// plainStops are the bytes plainLine must look at.
-var plainStops = [256]bool{'\n': true, ' ': true, '\t': true, ':': true}
+// plainStops are the bytes plainLine must look at: ':' and everything up
+// to the space (of which checkChars lets through only tab and line feed).
+var plainStops = func() (t [256]bool) {
+	for c := range ' ' + 1 {
+		t[c] = true
+	}
+	t[':'] = true
+	return t
+}()
 
 const ones, lows, highs = 0x0101010101010101, 0x7F7F7F7F7F7F7F7F, 0x8080808080808080
 
@@ -652,7 +666,9 @@ func nextPlainStop(src string, i int) int {
 		w := src[i : i+8]
 		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		m := zeroBytes(x^' '*ones) | zeroBytes(x^'\n'*ones) | zeroBytes(x^':'*ones) | zeroBytes(x^'\t'*ones)
+		// Bytes up to ' ' (from the low seven bits, so that no carry
+		// crosses bytes, and the high bit clear), and colons.
+		m := ^(x&lows+(0x80-0x21)*ones)&^x&highs | zeroBytes(x^':'*ones)
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}

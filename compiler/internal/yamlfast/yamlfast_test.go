@@ -262,6 +262,7 @@ d: ""
 	{"block scalar and dedent", "a:\n  b: |\n      x\n    c: 1\n", false},
 	{"numbers", "a: 0o17\nb: 1_000\nc: +1\nd: -.5\ne: 1e3\nf: .inf\ng: -.Inf\nh: .NaN\ni: 0x1F\nj: 0b101\nk: -0b11\nl: 017\nm: 1e400\nn: 99999999999999999999\no: +.nan\np: 1.\nq: 0b\nr: -0o7\ns: 0b-1\nt: 1_0.5\nu: ._5\nv: .5e3\nw: 0x_1\n", true},
 	{"dates", "a: 2023-01-01\nb: 2023/01/01\nc: 2023-1-2\nd: 2001-12-14t21:59:43.10-05:00\ne: 2001-12-14 21:59:43.10\nf: 2023-13-01\ng: 12023-01-01\nh: 2001-12-14T21:59:43Z\n", true},
+	{"dates checked for existence", "a: 2023-02-29\nb: 2024-02-29\nc: 1900-02-29\nd: 2000-02-29\ne: 2023-04-31\nf: 2023-00-10\ng: 2023-1-0\nh: 2023-01-001\ni: 2023-12-31\nj: 0000-01-01\nk: 2023-1-\nl: 2023--1\nm: 2023-01-01x\n", true},
 	{"booleans and nulls", "a: yes\nb: no\nc: on\nd: off\ne: true\nf: False\ng: TRUE\nh: tRUE\ni: ~\nj: null\nk: Null\nl: NULL\nm: nULL\nn: y\no: n\n", true},
 	{"keys are resolved", "1: a\ntrue: b\n~: c\n2023-01-01: d\n", true},
 	{"merge key", "<<: {a: 1}\n", false},
@@ -454,7 +455,7 @@ func TestNextPlainStop(t *testing.T) {
 		return i
 	}
 	base := "abcdefghijklmnopqrstuvwxyz0123456789"
-	for _, stop := range []string{"", " ", "\n", "\t", ":", "é", "\x00", "\xff", "#"} {
+	for _, stop := range []string{"", " ", "\n", "\t", ":", "é", "\x00", "\x1f", "!", "\x7f", "\xa0", "\xff", "#", ";"} {
 		for off := 0; off <= len(base); off++ {
 			s := base[:off] + stop + base[off:]
 			for from := 0; from <= len(s); from++ {
