@@ -191,7 +191,10 @@ func isTacticTag(s string) bool {
 func ClassifyTag(name string) (TagKind, any) {
 	switch {
 	case isTechniqueTag(name):
-		if t, ok := LookupTechnique(name); ok {
+		// A technique tag is lowercase (t1234.567): one lookup by
+		// lowercase ID is LookupTechnique's answer.
+		index()
+		if t, ok := techLower[name]; ok {
 			return TagTechnique, t
 		}
 		if newerTechniques[strings.ToUpper(name)] {
@@ -228,8 +231,15 @@ func Threat(tags []string) []ir.Tactic {
 	var techBuf [8]*Technique
 	ruleTactics, techs := tacticBuf[:0], techBuf[:0]
 	for _, tag := range tags {
-		name, ok := strings.CutPrefix(strings.ToLower(tag), "attack.")
-		if !ok {
+		// Only a tag starting with a or A lowercases to one starting with
+		// "attack."; one starting with "attack." lowercases its rest.
+		if tag == "" || tag[0] != 'a' && tag[0] != 'A' {
+			continue
+		}
+		name, ok := strings.CutPrefix(tag, "attack.")
+		if ok {
+			name = strings.ToLower(name)
+		} else if name, ok = strings.CutPrefix(strings.ToLower(tag), "attack."); !ok {
 			continue
 		}
 		switch kind, e := ClassifyTag(name); kind {
@@ -274,7 +284,29 @@ func Threat(tags []string) []ir.Tactic {
 		return cmp.Or(cmp.Compare(a.tactic, b.tactic), cmp.Compare(a.parent, b.parent), cmp.Compare(a.sub, b.sub))
 	})
 	places = slices.Compact(places)
-	out := make([]ir.Tactic, 0, len(places))
+	// The tree's three levels each come from one allocation: sorted, a
+	// tactic's techniques and a technique's sub-techniques are runs of
+	// placements, so each takes the next run of its level's block.
+	nTactics, nTechs, nSubs := 0, 0, 0
+	for i, p := range places {
+		if i == 0 || places[i-1].tactic != p.tactic {
+			nTactics++
+		}
+		if p.parent != "" {
+			nTechs++
+		}
+		if p.sub != "" {
+			nSubs++
+		}
+	}
+	out := make([]ir.Tactic, 0, nTactics)
+	var techBlock, subBlock []ir.Technique
+	if nTechs > 0 {
+		techBlock = make([]ir.Technique, 0, nTechs)
+	}
+	if nSubs > 0 {
+		subBlock = make([]ir.Technique, 0, nSubs)
+	}
 	for _, p := range places {
 		if len(out) == 0 || out[len(out)-1].ShortName != tactics[p.tactic].ShortName {
 			tac := &tactics[p.tactic]
@@ -289,13 +321,23 @@ func Threat(tags []string) []ir.Tactic {
 			if t := techIndex[p.parent]; t != nil {
 				tech.Name, tech.Reference = t.Name, t.Reference
 			}
-			it.Techniques = append(it.Techniques, tech)
+			techBlock = append(techBlock, tech)
+			it.Techniques = extend(it.Techniques, techBlock)
 		}
 		if p.sub != "" {
 			tech := &it.Techniques[len(it.Techniques)-1]
 			s := techIndex[p.sub]
-			tech.Subtechniques = append(tech.Subtechniques, ir.Technique{ID: p.sub, Name: s.Name, Reference: s.Reference})
+			subBlock = append(subBlock, ir.Technique{ID: p.sub, Name: s.Name, Reference: s.Reference})
+			tech.Subtechniques = extend(tech.Subtechniques, subBlock)
 		}
 	}
-	return slices.Clip(out)
+	return out
+}
+
+// extend returns run grown by the element just appended to block (its
+// last), run being the end of block before it, or nil to start a run.
+// The result has no spare capacity, so that appending to it copies.
+func extend(run, block []ir.Technique) []ir.Technique {
+	end := len(block)
+	return block[end-len(run)-1 : end : end]
 }
