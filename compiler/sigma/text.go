@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"unicode/utf8"
 
@@ -15,6 +16,7 @@ type file struct {
 	name       string
 	data       []byte
 	lineStarts []int
+	ascii      bool // columns in characters are columns in bytes
 }
 
 func newFile(name string, data []byte) *file {
@@ -27,7 +29,24 @@ func newFile(name string, data []byte) *file {
 		i += j + 1
 		starts = append(starts, i)
 	}
-	return &file{name: name, data: data, lineStarts: starts}
+	return &file{name: name, data: data, lineStarts: starts, ascii: isASCII(data)}
+}
+
+// isASCII reports whether data has no byte of a multi-byte character,
+// eight bytes at a time.
+func isASCII(data []byte) bool {
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		if binary.LittleEndian.Uint64(data[i:])&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(data); i++ {
+		if data[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // offset converts a YAML line and column (1-based, column in characters)
@@ -65,6 +84,14 @@ func (f *file) pos(n *yaml.Node) source.Pos {
 		return f.posAt(len(f.data))
 	}
 	start := f.lineStarts[n.Line-1]
+	if f.ascii {
+		// offset's walk, which stops at the end of the line.
+		end := len(f.data)
+		if n.Line < len(f.lineStarts) {
+			end = f.lineStarts[n.Line] - 1
+		}
+		return source.Pos{File: f.name, Line: n.Line, Col: min(start+max(n.Column, 1)-1, end) - start + 1}
+	}
 	return source.Pos{File: f.name, Line: n.Line, Col: f.offset(n.Line, n.Column) - start + 1}
 }
 
