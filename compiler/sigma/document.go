@@ -80,21 +80,30 @@ type Document struct {
 	Problems source.Diagnostics
 }
 
-// Positions are positions by top-level key, in the order written (a
-// document has a dozen keys: a slice serves better than a map).
-type Positions []KeyPosition
+// Positions are positions by top-level key: of the keys (Document.KeyPos)
+// or of their values (Document.ValuePos), which share one list of the
+// keys in the order written (a document has a dozen keys: a slice serves
+// better than a map).
+type Positions struct {
+	file  string
+	keys  []keyPositions
+	value bool // the value's position, not the key's
+}
 
-// KeyPosition is the position of one key or of its value.
-type KeyPosition struct {
-	Key string
-	Pos source.Pos
+// keyPositions is where a top-level key and its value are.
+type keyPositions struct {
+	key                    string
+	line, col, vline, vcol int32
 }
 
 // Lookup returns the position for key and whether the key is present.
 func (p Positions) Lookup(key string) (source.Pos, bool) {
-	for _, kp := range p {
-		if kp.Key == key {
-			return kp.Pos, true
+	for i := range p.keys {
+		if k := &p.keys[i]; k.key == key {
+			if p.value {
+				return source.Pos{File: p.file, Line: int(k.vline), Col: int(k.vcol)}, true
+			}
+			return source.Pos{File: p.file, Line: int(k.line), Col: int(k.col)}, true
 		}
 	}
 	return source.Pos{}, false

@@ -305,12 +305,13 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 	}
 	var buf [24][2]*yaml.Node
 	pairs := r.pairs(n, buf[:])
-	both := make(Positions, 2*len(pairs)) // one allocation for the two
-	d.KeyPos, d.ValuePos = both[:len(pairs):len(pairs)], both[len(pairs):]
+	keys := make([]keyPositions, len(pairs))
+	d.KeyPos = Positions{file: r.f.name, keys: keys}
+	d.ValuePos = Positions{file: r.f.name, keys: keys, value: true}
 	for i, p := range pairs {
 		k, val := p[0], p[1]
-		d.KeyPos[i] = KeyPosition{k.Value, r.pos(k)}
-		d.ValuePos[i] = KeyPosition{k.Value, r.pos(val)}
+		kp, vp := r.pos(k), r.pos(val)
+		keys[i] = keyPositions{k.Value, int32(kp.Line), int32(kp.Col), int32(vp.Line), int32(vp.Col)}
 		switch {
 		case k.Value == "correlation":
 			d.Kind = KindCorrelation
