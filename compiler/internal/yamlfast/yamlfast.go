@@ -19,6 +19,7 @@
 package yamlfast
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"strings"
@@ -81,53 +82,39 @@ func documents(data []byte) (docs []*yaml.Node, reason string) {
 	return p.stream(), ""
 }
 
-// parsers keeps parsers with the unused rest of their node and pointer
-// chunks between calls, so that the chunks are shared by many files and
-// only their last one is ever partly unused.
+// parsers keeps parsers, with their kids and buf scratch slices, between
+// calls.
 var parsers = sync.Pool{New: func() any { return new(parser) }}
-
-// Chunk sizes: 1024 nodes fill 19 pages exactly (a node is 152 bytes), and
-// 4096 pointers fill a 32 KiB size class.
-const (
-	slabChunk = 53
-	ptrChunk  = 4096
-)
 
 // checkChars declines input yaml.v3 reads differently from plain UTF-8
 // text with LF line ends: a BOM, CR, NEL, LS and PS line breaks, control
 // characters (which it rejects) and invalid UTF-8. Tabs are left to the
-// parser, which accepts them only inside comments. It also reports whether
-// all characters are ASCII.
+// parser, which accepts them only inside comments. It also counts the
+// line ends and reports whether all characters are ASCII.
 func checkChars(b []byte) (lines int, ascii bool, reason string) {
 	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		return 0, false, "byte order mark"
 	}
 	ascii = true
 	for i := 0; i < len(b); {
-		if i+8 <= len(b) {
-			// Eight bytes at a time: flag every byte with its high bit
-			// set, below 0x20 or equal to 0x7F (computed on the low seven
-			// bits, so no carry crosses bytes), then forgive exactly the
-			// line feeds (counting them) and tabs.
-			x := binary.LittleEndian.Uint64(b[i:])
-			l := x & lows
-			bad := (x | (l + ones) | ^(l + 0x60*ones)) & highs
-			if bad == 0 {
-				i += 8
-				continue
+		// 32 bytes at a time, then 8, then one character.
+		for ; len(b)-i >= 32; i += 32 {
+			w := b[i : i+32 : i+32]
+			if unusualBytes(binary.LittleEndian.Uint64(w[0:]))|unusualBytes(binary.LittleEndian.Uint64(w[8:]))|
+				unusualBytes(binary.LittleEndian.Uint64(w[16:]))|unusualBytes(binary.LittleEndian.Uint64(w[24:])) != 0 {
+				break
 			}
-			nl := zeroBytes(x ^ '\n'*ones)
-			if bad&^(nl|zeroBytes(x^'\t'*ones)) == 0 {
-				lines += bits.OnesCount64(nl)
-				i += 8
-				continue
-			}
+		}
+		if len(b)-i >= 8 && unusualBytes(binary.LittleEndian.Uint64(b[i:])) == 0 {
+			i += 8
+			continue
+		}
+		if i >= len(b) {
+			break
 		}
 		c := b[i]
 		if c < utf8.RuneSelf {
-			if c == '\n' {
-				lines++
-			} else if c < 0x20 && c != '\t' || c == 0x7F {
+			if c < 0x20 && c != '\t' && c != '\n' || c == 0x7F {
 				return 0, false, "control character or CR"
 			}
 			i++
@@ -143,7 +130,17 @@ func checkChars(b []byte) (lines int, ascii bool, reason string) {
 		}
 		i += size
 	}
-	return lines, ascii, ""
+	return bytes.Count(b, []byte{'\n'}), ascii, ""
+}
+
+// unusualBytes sets the high bit of the bytes of x that are not printable
+// ASCII, tab or line feed: those with the high bit set, 0x7F, and those
+// below 0x20 except 0x09 and 0x0A. It works on the low seven bits of each
+// byte, so that no carry crosses into the next byte.
+func unusualBytes(x uint64) uint64 {
+	l := x & lows
+	tabOrLF := (l + 0x77*ones) &^ (l + 0x75*ones) // 0x09 <= l < 0x0B
+	return (x | (l + ones) | ^(l+0x60*ones)&^tabOrLF) & highs
 }
 
 // parser reads src from pos. line is the 1-based line of pos and lineStart
