@@ -169,8 +169,11 @@ func isTechniqueTag(s string) bool {
 var otherPrefixes = []string{"g", "s", "ds", "m", "a", "c", "da", "dc", "det", "an"}
 
 func isOtherTag(s string) bool {
-	i := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
-	return i > 0 && slices.Contains(otherPrefixes, s[:i]) && digits(s[i:], 4)
+	i := 0 // the first digit (no byte of a multi-byte character is one)
+	for i < len(s) && (s[i] < '0' || s[i] > '9') {
+		i++
+	}
+	return i > 0 && i < len(s) && slices.Contains(otherPrefixes, s[:i]) && digits(s[i:], 4)
 }
 
 // isTacticTag matches lowercase words joined by single hyphens.
