@@ -24,7 +24,11 @@ func (r *reader) detection(n *yaml.Node, what string) *Detection {
 	}
 	hasCondition := false
 	var buf [16][2]*yaml.Node
-	for _, p := range r.pairs(n, buf[:]) {
+	pairs := r.pairs(n, buf[:])
+	if searches := r.reserve(pairs); searches > 0 {
+		d.Searches = make([]*Search, 0, searches)
+	}
+	for _, p := range pairs {
 		k, val := p[0], p[1]
 		switch k.Value {
 		case "condition":
@@ -67,6 +71,74 @@ func (r *reader) conditions(d *Detection, n *yaml.Node) {
 	add(n)
 }
 
+// block hands out pieces of one allocation. Each piece has no spare
+// capacity: appending to it copies.
+type block[T any] []T
+
+// take returns n zero elements, from the block while it has room.
+func (b *block[T]) take(n int) []T {
+	if cap(*b)-len(*b) < n {
+		return make([]T, n)
+	}
+	start := len(*b)
+	*b = (*b)[:start+n]
+	return (*b)[start : start+n : start+n]
+}
+
+// blocks hold a detection's searches, items, values and modifiers: a few
+// allocations per detection, not several per search.
+type blocks struct {
+	searches block[mapSearch]
+	items    block[Item]
+	itemPtrs block[*Item]
+	values   block[Value]
+	mods     block[Modifier]
+}
+
+// reserve sizes r's blocks for the searches among a detection's pairs
+// (counting what a well-formed detection holds; anything more is allocated
+// on its own) and returns how many there are.
+func (r *reader) reserve(pairs [][2]*yaml.Node) (searches int) {
+	var n struct{ maps, items, values, mods int }
+	countMap := func(m *yaml.Node) {
+		n.items += len(m.Content) / 2
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			n.mods += strings.Count(m.Content[i].Value, "|")
+			switch val := deref(m.Content[i+1]); val.Kind {
+			case yaml.ScalarNode:
+				n.values++
+			case yaml.SequenceNode:
+				n.values += len(val.Content)
+			}
+		}
+	}
+	for _, p := range pairs {
+		if p[0].Value == "condition" {
+			continue
+		}
+		searches++
+		switch val := p[1]; val.Kind {
+		case yaml.MappingNode:
+			n.maps++
+			countMap(val)
+		case yaml.SequenceNode:
+			for _, e := range val.Content {
+				if e = deref(e); e.Kind == yaml.MappingNode {
+					countMap(e)
+				}
+			}
+		}
+	}
+	r.blocks = blocks{
+		searches: make(block[mapSearch], 0, n.maps),
+		items:    make(block[Item], 0, n.items),
+		itemPtrs: make(block[*Item], 0, n.items),
+		values:   make(block[Value], 0, n.values),
+		mods:     make(block[Modifier], 0, n.mods),
+	}
+	return searches
+}
+
 // mapSearch is a search written as one map, in one allocation.
 type mapSearch struct {
 	s    Search
@@ -77,7 +149,8 @@ type mapSearch struct {
 // search reads one search identifier.
 func (r *reader) search(k, n *yaml.Node) *Search {
 	if n.Kind == yaml.MappingNode { // the usual case
-		ms := &mapSearch{s: Search{Name: k.Value, Pos: r.pos(k)}}
+		ms := &r.blocks.searches.take(1)[0]
+		ms.s = Search{Name: k.Value, Pos: r.pos(k)}
 		s := &ms.s
 		if r.alternative(n, &ms.alt) {
 			ms.alts[0] = &ms.alt
@@ -127,10 +200,10 @@ func (r *reader) alternative(n *yaml.Node, a *Alternative) bool {
 	a.Pos = r.pos(n)
 	var buf [16][2]*yaml.Node
 	pairs := r.pairs(n, buf[:])
-	a.Items = make([]*Item, 0, len(pairs))
-	// One allocation each for the map's items, their modifiers and their
-	// single values, which the items take slices of.
-	items := make([]Item, len(pairs))
+	a.Items = r.blocks.itemPtrs.take(len(pairs))[:0]
+	// The map's items, their modifiers and their single values come from
+	// the detection's blocks.
+	items := r.blocks.items.take(len(pairs))
 	nMods, nSingle := 0, 0
 	for _, p := range pairs {
 		nMods += strings.Count(p[0].Value, "|")
@@ -140,11 +213,11 @@ func (r *reader) alternative(n *yaml.Node, a *Alternative) bool {
 	}
 	var mods []Modifier
 	if nMods > 0 {
-		mods = make([]Modifier, 0, nMods)
+		mods = r.blocks.mods.take(nMods)[:0]
 	}
 	var single []Value
 	if nSingle > 0 {
-		single = make([]Value, 0, nSingle)
+		single = r.blocks.values.take(nSingle)[:0]
 	}
 	for i, p := range pairs {
 		k, val := p[0], p[1]
@@ -178,7 +251,7 @@ func (r *reader) alternative(n *yaml.Node, a *Alternative) bool {
 				r.ds.Add(r.pos(val), v.BadSearch, "%s: empty value list", k.Value)
 				continue
 			}
-			it.Values = make([]Value, 0, len(val.Content))
+			it.Values = r.blocks.values.take(len(val.Content))[:0]
 			for _, e := range val.Content {
 				e = deref(e)
 				if e.Kind != yaml.ScalarNode {

@@ -65,9 +65,10 @@ func (r *reader) root(root *yaml.Node, i int) {
 }
 
 type reader struct {
-	f    *file
-	docs []*Document
-	ds   source.Diagnostics
+	f      *file
+	docs   []*Document
+	ds     source.Diagnostics
+	blocks blocks // of the detection being read
 }
 
 var (
