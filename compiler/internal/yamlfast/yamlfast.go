@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -58,9 +59,11 @@ func documents(data []byte) (docs []*yaml.Node, reason string) {
 	p.kids = p.kids[:0]
 	// Sigma rules have 1.5 to 2 nodes a line (SigmaHQ: median 1.74, 99th
 	// percentile 2.0). A first slab for 1.5 and small ones for the rest
-	// allocate less than one sized for the worst case.
+	// allocate less than one sized for the worst case. slices.Grow (here
+	// and for the refills) rounds the capacity up to the allocation's size
+	// class, which make would leave unused.
 	p.lines = lines
-	p.slab = make([]yaml.Node, 0, lines*3/2+4)
+	p.slab = slices.Grow([]yaml.Node(nil), lines*3/2+4)
 	defer func() {
 		if r := recover(); r != nil {
 			d, ok := r.(declined)
@@ -166,7 +169,7 @@ type parser struct {
 func (p *parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
 		// Size the next slab for the lines left.
-		p.slab = make([]yaml.Node, 0, 2*(p.lines-p.line)+4)
+		p.slab = slices.Grow([]yaml.Node(nil), 2*(p.lines-p.line)+4)
 	}
 	p.slab = p.slab[:len(p.slab)+1]
 	// Set the fields one by one: the slab is zeroed, and copying a whole
@@ -185,7 +188,7 @@ func (p *parser) take(mark int) []*yaml.Node {
 		return nil
 	}
 	if cap(p.ptrs)-len(p.ptrs) < k {
-		p.ptrs = make([]*yaml.Node, 0, max(k, (p.lines-p.line)*3/2+16))
+		p.ptrs = slices.Grow([]*yaml.Node(nil), max(k, (p.lines-p.line)*3/2+16))
 	}
 	p.kidsUsed = max(p.kidsUsed, len(p.kids))
 	start := len(p.ptrs)
