@@ -75,8 +75,12 @@ func (r *reader) conditions(d *Detection, n *yaml.Node) {
 // capacity: appending to it copies.
 type block[T any] []T
 
-// take returns n zero elements, from the block while it has room.
+// take returns n zero elements, from the block while it has room (and
+// never nil).
 func (b *block[T]) take(n int) []T {
+	if n == 0 {
+		return []T{}
+	}
 	if cap(*b)-len(*b) < n {
 		return make([]T, n)
 	}

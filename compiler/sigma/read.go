@@ -69,6 +69,8 @@ type reader struct {
 	docs   []*Document
 	ds     source.Diagnostics
 	blocks blocks // of the detection being read
+	// strs holds the entries of the document's string lists.
+	strs block[string]
 }
 
 var (
@@ -182,15 +184,17 @@ func (r *reader) list(key string, n *yaml.Node, single, withPos bool) ([]string,
 	case isNull(n):
 		return nil, nil
 	case n.Kind == yaml.ScalarNode && single:
+		out := r.strs.take(1)
+		out[0] = n.Value
 		if !withPos {
-			return []string{n.Value}, nil
+			return out, nil
 		}
-		return []string{n.Value}, []source.Pos{r.pos(n)}
+		return out, []source.Pos{r.pos(n)}
 	case n.Kind != yaml.SequenceNode:
 		r.ds.Add(r.pos(n), v.BadField, "%s must be a list of strings, not a %s", key, kindName(n))
 		return nil, nil
 	}
-	out := make([]string, 0, len(n.Content))
+	out := r.strs.take(len(n.Content))[:0]
 	var pos []source.Pos
 	if withPos {
 		pos = make([]source.Pos, 0, len(n.Content))
@@ -320,6 +324,14 @@ func (r *reader) document(n *yaml.Node, index int) *Document {
 			d.Kind = KindFilter
 		}
 	}
+	// One allocation for the entries of the document's string lists.
+	entries := 0
+	for _, p := range pairs {
+		if d.listField(p[0].Value) != nil {
+			entries += max(len(p[1].Content), 1)
+		}
+	}
+	r.strs = make(block[string], 0, entries)
 	for _, p := range pairs {
 		k, val := p[0], p[1]
 		key := k.Value
