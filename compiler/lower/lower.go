@@ -28,6 +28,7 @@ type lowerer struct {
 	matches   block[ir.Match]
 	valueList block[ir.Value]
 	names     block[string]
+	exprs     block[ir.Expr] // the ANDs and ORs of searches
 }
 
 // Rule lowers a detection rule or the metadata of a correlation rule (its
@@ -132,10 +133,16 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 // reserve sizes the blocks for the matches, value lists and modifier
 // lists of det (|expand and |windash variants may take more).
 func (l *lowerer) reserve(det *sigma.Detection) {
-	items, values, mods, parts := 0, 0, 0, 0
+	items, values, mods, parts, exprs := 0, 0, 0, 0, 0
 	for _, s := range det.Searches {
+		if len(s.Alternatives) > 1 {
+			exprs += len(s.Alternatives)
+		}
 		for _, a := range s.Alternatives {
 			items += len(a.Items)
+			if len(a.Items) > 1 {
+				exprs += len(a.Items)
+			}
 			for _, it := range a.Items {
 				values += len(it.Values)
 				mods += len(it.Modifiers)
@@ -153,6 +160,7 @@ func (l *lowerer) reserve(det *sigma.Detection) {
 	l.matches.reserve(items)
 	l.valueList.reserve(values)
 	l.names.reserve(mods)
+	l.exprs.reserve(exprs)
 }
 
 // conditions caches parsed conditions by their text: rule sets repeat the
@@ -340,34 +348,50 @@ func or(pos source.Pos, args []ir.Expr) ir.Expr {
 // search lowers a search identifier: an OR of its alternatives, each an
 // AND of its items.
 func (l *lowerer) search(s *sigma.Search) ir.Expr {
-	alts := make([]ir.Expr, 0, len(s.Alternatives))
+	if len(s.Alternatives) == 1 { // the usual case: no slice for the OR
+		e, ok := l.alternative(s.Alternatives[0])
+		if !ok {
+			return nil
+		}
+		return e
+	}
+	alts := l.exprs.take(len(s.Alternatives))[:0]
 	failed := false
 	for _, a := range s.Alternatives {
-		if len(a.Items) == 1 { // the usual case: no slice for the AND
-			if e := l.item(a.Items[0]); e != nil {
-				alts = append(alts, e)
-			} else {
-				failed = true
-			}
-			continue
-		}
-		items := make([]ir.Expr, 0, len(a.Items))
-		for _, it := range a.Items {
-			e := l.item(it)
-			if e == nil {
-				failed = true
-				continue
-			}
-			items = append(items, e)
-		}
-		if len(items) > 0 {
-			alts = append(alts, and(a.Pos, items))
+		e, ok := l.alternative(a)
+		if !ok {
+			failed = true
+		} else if e != nil {
+			alts = append(alts, e)
 		}
 	}
 	if failed || len(alts) == 0 {
 		return nil
 	}
 	return or(s.Pos, alts)
+}
+
+// alternative lowers an AND of items: ok is false when an item failed
+// (each is lowered, for its problems), e nil when there is none.
+func (l *lowerer) alternative(a *sigma.Alternative) (e ir.Expr, ok bool) {
+	if len(a.Items) == 1 { // the usual case: no slice for the AND
+		e := l.item(a.Items[0])
+		return e, e != nil
+	}
+	items := l.exprs.take(len(a.Items))[:0]
+	ok = true
+	for _, it := range a.Items {
+		e := l.item(it)
+		if e == nil {
+			ok = false
+			continue
+		}
+		items = append(items, e)
+	}
+	if !ok || len(items) == 0 {
+		return nil, ok
+	}
+	return and(a.Pos, items), true
 }
 
 // expandValues replaces %name% placeholders when the item has |expand;
