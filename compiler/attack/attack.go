@@ -287,9 +287,10 @@ func Threat(tags []string) []ir.Tactic {
 		return cmp.Or(cmp.Compare(a.tactic, b.tactic), cmp.Compare(a.parent, b.parent), cmp.Compare(a.sub, b.sub))
 	})
 	places = slices.Compact(places)
-	// The tree's three levels each come from one allocation: sorted, a
-	// tactic's techniques and a technique's sub-techniques are runs of
-	// placements, so each takes the next run of its level's block.
+	// The tactics come from one allocation, the techniques and
+	// sub-techniques from another: sorted, a tactic's techniques and a
+	// technique's sub-techniques are runs of placements, so each takes the
+	// next run of its level's part of the block.
 	nTactics, nTechs, nSubs := 0, 0, 0
 	for i, p := range places {
 		if i == 0 || places[i-1].tactic != p.tactic {
@@ -304,11 +305,9 @@ func Threat(tags []string) []ir.Tactic {
 	}
 	out := make([]ir.Tactic, 0, nTactics)
 	var techBlock, subBlock []ir.Technique
-	if nTechs > 0 {
-		techBlock = make([]ir.Technique, 0, nTechs)
-	}
-	if nSubs > 0 {
-		subBlock = make([]ir.Technique, 0, nSubs)
+	if nTechs > 0 { // techniques, then sub-techniques
+		all := make([]ir.Technique, nTechs+nSubs)
+		techBlock, subBlock = all[:0:nTechs], all[nTechs:nTechs]
 	}
 	for _, p := range places {
 		if len(out) == 0 || out[len(out)-1].ShortName != tactics[p.tactic].ShortName {
