@@ -250,7 +250,7 @@ func (p *parser) nextContent() {
 	for p.pos < len(p.src) {
 		switch p.src[p.pos] {
 		case ' ':
-			p.pos++
+			p.pos = spacesEnd(p.src, p.pos)
 		case '\n':
 			p.newline(p.pos + 1)
 		case '#':
@@ -272,9 +272,7 @@ func (p *parser) nextContent() {
 // else follows on the line.
 func (p *parser) endLine() bool {
 	i := p.pos
-	for i < len(p.src) && p.src[i] == ' ' {
-		i++
-	}
+	i = spacesEnd(p.src, i)
 	if i < len(p.src) && p.src[i] == '#' {
 		if i == p.pos && i != p.lineStart {
 			decline("comment not separated by a space")
@@ -472,9 +470,7 @@ func (p *parser) key() *yaml.Node {
 	case '\'', '"':
 		col := p.col(start)
 		v, multiLine := p.quoted(-1)
-		for p.pos < len(p.src) && p.src[p.pos] == ' ' {
-			p.pos++
-		}
+		p.pos = spacesEnd(p.src, p.pos)
 		if multiLine || !p.atColon() || p.pos-start > 1000 {
 			decline("expected a key")
 		}
@@ -519,9 +515,7 @@ func (p *parser) mappingValue(col int) *yaml.Node {
 	line, colon := p.line, p.pos
 	p.pos++
 	i := p.pos
-	for i < len(p.src) && p.src[i] == ' ' {
-		i++
-	}
+	i = spacesEnd(p.src, i)
 	if i < len(p.src) && p.src[i] != '\n' && p.src[i] != '#' {
 		p.pos = i
 		return p.value(col, true)
@@ -561,9 +555,7 @@ func (p *parser) sequence(col int, indentless bool) *yaml.Node {
 		line, dash := p.line, p.pos
 		p.pos++
 		i := p.pos
-		for i < len(p.src) && p.src[i] == ' ' {
-			i++
-		}
+		i = spacesEnd(p.src, i)
 		var item *yaml.Node
 		if i < len(p.src) && p.src[i] != '\n' && p.src[i] != '#' {
 			p.pos = i
@@ -623,9 +615,7 @@ func (p *parser) plainLine(i int) (end, next, stop int) {
 			return end, i, stopEOL
 		case ' ':
 			j := i + 1
-			for j < len(src) && src[j] == ' ' {
-				j++
-			}
+			j = spacesEnd(src, j)
 			if j < len(src) && src[j] == '#' {
 				return end, j, stopComment
 			}
@@ -690,9 +680,7 @@ func (p *parser) plainRest(indent, start, end, next, stop int) string {
 		// Look past empty lines for a continuation line.
 		i, line, ls, breaks := next+1, p.line+1, next+1, 0
 		for {
-			for i < len(p.src) && p.src[i] == ' ' {
-				i++
-			}
+			i = spacesEnd(p.src, i)
 			if i < len(p.src) && p.src[i] == '\n' {
 				i++
 				line, ls, breaks = line+1, i, breaks+1
@@ -782,9 +770,7 @@ func (p *parser) quoted(indent int) (value string, multiLine bool) {
 			i = p.pos
 			breaks := 0
 			for {
-				for i < len(p.src) && p.src[i] == ' ' {
-					i++
-				}
+				i = spacesEnd(p.src, i)
 				if i < len(p.src) && p.src[i] == '\n' {
 					breaks++
 					p.newline(i + 1)
@@ -976,10 +962,23 @@ func isAlnum(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
-func (p *parser) skipSpaces() {
-	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
-		p.pos++
+func (p *parser) skipSpaces() { p.pos = spacesEnd(p.src, p.pos) }
+
+// spacesEnd returns the offset of the first byte from i that is not a
+// space, or len(src), looking at eight bytes at a time (indentation).
+func spacesEnd(src string, i int) int {
+	for ; i+8 <= len(src); i += 8 {
+		w := src[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if x != ' '*ones {
+			return i + bits.TrailingZeros64(x^' '*ones)>>3
+		}
 	}
+	for i < len(src) && src[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 // blockScalar reads a literal (|) or folded (>) block scalar at pos,

@@ -464,3 +464,20 @@ func TestNextPlainStop(t *testing.T) {
 		}
 	}
 }
+
+// TestSpacesEnd compares the word-at-a-time skip with a plain loop for
+// runs of every length ending in every kind of byte.
+func TestSpacesEnd(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for _, end := range []string{"", "a", "\n", "\t", "\x00", "\xa0", "!"} {
+			s := "x" + strings.Repeat(" ", n) + end + "  y"
+			for from := 0; from <= len(s); from++ {
+				want := from
+				for want < len(s) && s[want] == ' ' {
+					want++
+				}
+				require.Equal(t, want, spacesEnd(s, from), "%q from %d", s, from)
+			}
+		}
+	}
+}
