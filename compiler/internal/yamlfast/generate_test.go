@@ -248,7 +248,8 @@ func TestGenerated(t *testing.T) {
 		if compare(t, fmt.Sprintf("generated #%d", i), []byte(in)) {
 			handled++
 		} else {
-			_, reason := documents([]byte(in))
+			_, p, reason := documents([]byte(in), false)
+			p.release()
 			reasons[reason]++
 		}
 	}

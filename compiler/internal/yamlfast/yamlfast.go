@@ -38,8 +38,25 @@ const maxDepth = 64
 // stream has none), and ok=true; or nil and ok=false when data uses YAML
 // this package does not handle, or is not valid YAML.
 func Documents(data []byte) ([]*yaml.Node, bool) {
-	docs, reason := documents(data)
+	docs, p, reason := documents(data, false)
+	p.release()
 	return docs, reason == ""
+}
+
+// Borrow is Documents with the nodes, their Content slices and the
+// document slice in memory that is reused for another file once release
+// is called: the caller must call release exactly once, when it holds
+// none of them any more (the strings in the nodes are not in that memory
+// and stay valid). A reader that turns each file's trees into its own
+// values before it reads the next file is spared allocating, zeroing and
+// collecting them. release is nil when ok is false.
+func Borrow(data []byte) (docs []*yaml.Node, release func(), ok bool) {
+	docs, p, reason := documents(data, true)
+	if reason != "" {
+		p.release()
+		return nil, nil, false
+	}
+	return docs, p.release, true
 }
 
 // declined is the panic value that unwinds the parser when it meets
@@ -48,22 +65,21 @@ type declined struct{ reason string }
 
 func decline(reason string) { panic(declined{reason}) }
 
-// documents is Documents with the reason for declining ("" when handled).
-func documents(data []byte) (docs []*yaml.Node, reason string) {
+// documents is Documents, or Borrow when reuse is set, with the parser to
+// release and the reason for declining ("" when handled).
+func documents(data []byte, reuse bool) (docs []*yaml.Node, p *parser, reason string) {
+	p = parsers.Get().(*parser)
 	lines, ascii, r := checkChars(data)
 	if r != "" {
-		return nil, r
+		return nil, p, r
 	}
-	p := parsers.Get().(*parser)
 	p.src, p.pos, p.line, p.lineStart, p.depth, p.ascii = string(data), 0, 1, 0, 0, ascii
 	p.kids = p.kids[:0]
+	p.lines, p.reuse = lines, reuse
 	// Sigma rules have 1.5 to 2 nodes a line (SigmaHQ: median 1.74, 99th
 	// percentile 2.0). A first slab for 1.5 and small ones for the rest
-	// allocate less than one sized for the worst case. slices.Grow (here
-	// and for the refills) rounds the capacity up to the allocation's size
-	// class, which make would leave unused.
-	p.lines = lines
-	p.slab = slices.Grow([]yaml.Node(nil), lines*3/2+4)
+	// allocate less than one sized for the worst case.
+	p.newSlab(lines*3/2 + 4)
 	defer func() {
 		if r := recover(); r != nil {
 			d, ok := r.(declined)
@@ -73,21 +89,63 @@ func documents(data []byte) (docs []*yaml.Node, reason string) {
 			docs, reason = nil, d.reason
 			p.kidsUsed = cap(p.kids)
 		}
-		// Keep neither the file nor its nodes alive through the pool: a
-		// slab shared by two files would chain every file's nodes to the
-		// previous file's. Only the part of kids used is cleared: with the
-		// GC running, clearing pointers costs a write barrier each.
-		p.src, p.slab, p.ptrs = "", nil, nil
-		clear(p.kids[:p.kidsUsed])
-		p.kidsUsed = 0
-		parsers.Put(p)
 	}()
-	return p.stream(), ""
+	return p.stream(), p, ""
 }
 
-// parsers keeps parsers, with their kids and buf scratch slices, between
-// calls.
+// release returns p to the pool, keeping its reusable slabs and pointer
+// blocks (all free again) but neither the file nor any memory it handed
+// out: a slab shared by two files would chain every file's nodes to the
+// previous file's. Only the part of kids used is cleared: with the GC
+// running, clearing pointers costs a write barrier each.
+func (p *parser) release() {
+	p.src, p.slab, p.ptrs = "", nil, nil
+	p.slabsUsed, p.ptrBlocksUsed = 0, 0
+	clear(p.kids[:p.kidsUsed])
+	p.kidsUsed = 0
+	parsers.Put(p)
+}
+
+// parsers keeps parsers, with their scratch slices and reusable slabs and
+// pointer blocks, between calls.
 var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// Reused slabs and pointer blocks have fixed sizes: 539 nodes (of 152
+// bytes) fill an 80 KiB allocation, 4096 pointers one of 32 KiB.
+const (
+	reusedSlab     = 539
+	reusedPtrBlock = 4096
+)
+
+// newSlab makes p.slab an empty slab for at least n nodes (n is only a
+// guess, and not used when reusing).
+func (p *parser) newSlab(n int) {
+	if !p.reuse {
+		// slices.Grow rounds the capacity up to the allocation's size
+		// class, which make would leave unused.
+		p.slab = slices.Grow([]yaml.Node(nil), n)
+		return
+	}
+	if p.slabsUsed == len(p.slabs) {
+		p.slabs = append(p.slabs, make([]yaml.Node, reusedSlab))
+	}
+	p.slab = p.slabs[p.slabsUsed][:0]
+	p.slabsUsed++
+}
+
+// newPtrBlock makes p.ptrs an empty block for at least k pointers; when
+// not reusing, enough for a guess at the rest of the file.
+func (p *parser) newPtrBlock(k int) {
+	if !p.reuse || k > reusedPtrBlock {
+		p.ptrs = slices.Grow([]*yaml.Node(nil), max(k, (p.lines-p.line)*3/2+16))
+		return
+	}
+	if p.ptrBlocksUsed == len(p.ptrBlocks) {
+		p.ptrBlocks = append(p.ptrBlocks, make([]*yaml.Node, reusedPtrBlock))
+	}
+	p.ptrs = p.ptrBlocks[p.ptrBlocksUsed][:0]
+	p.ptrBlocksUsed++
+}
 
 // checkChars declines input yaml.v3 reads differently from plain UTF-8
 // text with LF line ends: a BOM, CR, NEL, LS and PS line breaks, control
@@ -163,19 +221,30 @@ type parser struct {
 	ptrs     []*yaml.Node
 	kids     []*yaml.Node // documents and children of the collections being read, innermost last
 	kidsUsed int          // the most kids held at once
-	buf      []byte       // scratch for values that need folding or unescaping
+
+	// With reuse, slabs and pointer blocks come from slabs and ptrBlocks,
+	// of which the first slabsUsed and ptrBlocksUsed are in use.
+	reuse                    bool
+	slabs                    [][]yaml.Node
+	ptrBlocks                [][]*yaml.Node
+	slabsUsed, ptrBlocksUsed int
+	buf                      []byte // scratch for values that need folding or unescaping
 }
 
 func (p *parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
 		// Size the next slab for the lines left.
-		p.slab = slices.Grow([]yaml.Node(nil), 2*(p.lines-p.line)+4)
+		p.newSlab(2*(p.lines-p.line) + 4)
 	}
 	p.slab = p.slab[:len(p.slab)+1]
-	// Set the fields one by one: the slab is zeroed, and copying a whole
-	// Node would run the write barrier over all its pointer fields.
+	// Set the fields one by one: copying a whole Node would run the write
+	// barrier over all its pointer fields. Only Content can be left from a
+	// reused slab's previous file (the other fields are never set).
 	n := &p.slab[len(p.slab)-1]
 	n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column = kind, style, tag, value, line, col
+	if n.Content != nil {
+		n.Content = nil
+	}
 	return n
 }
 
@@ -188,7 +257,7 @@ func (p *parser) take(mark int) []*yaml.Node {
 		return nil
 	}
 	if cap(p.ptrs)-len(p.ptrs) < k {
-		p.ptrs = slices.Grow([]*yaml.Node(nil), max(k, (p.lines-p.line)*3/2+16))
+		p.newPtrBlock(k)
 	}
 	p.kidsUsed = max(p.kidsUsed, len(p.kids))
 	start := len(p.ptrs)

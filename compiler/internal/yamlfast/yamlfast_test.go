@@ -64,10 +64,13 @@ func diff(path string, want, got *yaml.Node) string {
 }
 
 // compare checks one input: when Documents handles it, yaml.v3 must accept
-// it and produce the same trees. It reports whether Documents handled it.
+// it and produce the same trees, and so must Borrow, in memory that held
+// the trees of the inputs compared before. It reports whether Documents
+// handled it.
 func compare(t testing.TB, name string, data []byte) bool {
 	t.Helper()
-	got, reason := documents(data)
+	got, p, reason := documents(data, false)
+	p.release()
 	if reason != "" {
 		return false
 	}
@@ -80,6 +83,19 @@ func compare(t testing.TB, name string, data []byte) bool {
 	}
 	for i := range want {
 		if d := diff(fmt.Sprintf("doc %d", i), want[i], got[i]); d != "" {
+			t.Fatalf("%s: %s\ninput:\n%s", name, d, data)
+		}
+	}
+	borrowed, release, ok := Borrow(data)
+	if !ok {
+		t.Fatalf("%s: Borrow declined what Documents handled", name)
+	}
+	defer release()
+	if len(want) != len(borrowed) {
+		t.Fatalf("%s: yaml.v3 read %d documents, Borrow %d:\n%s", name, len(want), len(borrowed), data)
+	}
+	for i := range want {
+		if d := diff(fmt.Sprintf("borrowed doc %d", i), want[i], borrowed[i]); d != "" {
 			t.Fatalf("%s: %s\ninput:\n%s", name, d, data)
 		}
 	}
@@ -139,7 +155,8 @@ func differential(t *testing.T, files map[string][]byte) (handled int, reasons m
 		if compare(t, name, files[name]) {
 			handled++
 		} else {
-			_, reason := documents(files[name])
+			_, p, reason := documents(files[name], false)
+			p.release()
 			reasons[reason]++
 		}
 	}
@@ -332,7 +349,8 @@ func TestCases(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			handled := compare(t, tc.name, []byte(tc.in))
-			_, reason := documents([]byte(tc.in))
+			_, p, reason := documents([]byte(tc.in), false)
+			p.release()
 			require.Equal(t, tc.handled, handled, "declined: %q", reason)
 		})
 	}
@@ -399,6 +417,16 @@ func BenchmarkDocumentsSigmaHQ(b *testing.B) {
 	benchmark(b, func(data []byte) {
 		if _, ok := Documents(data); !ok {
 			_, _ = reference(data) // what the caller does
+		}
+	})
+}
+
+func BenchmarkBorrowSigmaHQ(b *testing.B) {
+	benchmark(b, func(data []byte) {
+		if _, release, ok := Borrow(data); ok {
+			release()
+		} else {
+			_, _ = reference(data)
 		}
 	})
 }
