@@ -25,11 +25,14 @@ func Read(name string, data []byte) ([]*Document, source.Diagnostics) {
 	r := &reader{f: f}
 	// yamlfast builds the same trees as yaml.v3, several times faster, for
 	// the YAML rules are written in; on anything else (and on errors, whose
-	// messages come from yaml.v3) it declines and yaml.v3 decodes.
-	if roots, ok := yamlfast.Documents(data); ok {
+	// messages come from yaml.v3) it declines and yaml.v3 decodes. The
+	// trees are borrowed: the reader must keep no node or Content slice
+	// (strings are fine) once they are released for the next file.
+	if roots, release, ok := yamlfast.Borrow(data); ok {
 		for i, root := range roots {
 			r.root(root, i)
 		}
+		release()
 		return r.docs, r.ds
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
