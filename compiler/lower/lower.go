@@ -227,7 +227,7 @@ func (l *lowerer) condition(n condition.Node, c *sigma.Text, searches *lowered) 
 		searches.used[i] = true
 		return searches.exprs[i]
 	case *condition.Of:
-		var args []ir.Expr
+		args := l.exprs.take(len(searches.det.Searches))[:0]
 		matched := false
 		for i, s := range searches.det.Searches {
 			if condition.MatchPattern(n.Pattern, s.Name) {
@@ -272,7 +272,7 @@ func (l *lowerer) condition(n condition.Node, c *sigma.Text, searches *lowered) 
 }
 
 func (l *lowerer) conditionArgs(ns []condition.Node, c *sigma.Text, searches *lowered) []ir.Expr {
-	args := make([]ir.Expr, 0, len(ns))
+	args := l.exprs.take(len(ns))[:0]
 	failed := false
 	for _, a := range ns {
 		e := l.condition(a, c, searches)
