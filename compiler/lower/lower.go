@@ -88,7 +88,12 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 	l.reserve(det)
 	// The lowered searches, and whether the condition uses them, by the
 	// index of the search in det.Searches (nil: it had errors).
-	searches := &lowered{det: det, exprs: make([]ir.Expr, len(det.Searches)), used: make([]bool, len(det.Searches))}
+	var usedBuf [16]bool
+	used := usedBuf[:0]
+	if len(det.Searches) > len(usedBuf) {
+		used = make([]bool, 0, len(det.Searches))
+	}
+	searches := &lowered{det: det, exprs: l.exprs.take(len(det.Searches)), used: used[:len(det.Searches)]}
 	for i, s := range det.Searches {
 		searches.exprs[i] = l.search(s)
 	}
@@ -133,7 +138,7 @@ func (l *lowerer) detection(det *sigma.Detection) ir.Expr {
 // reserve sizes the blocks for the matches, value lists and modifier
 // lists of det (|expand and |windash variants may take more).
 func (l *lowerer) reserve(det *sigma.Detection) {
-	items, values, mods, parts, exprs := 0, 0, 0, 0, 0
+	items, values, mods, parts, exprs := 0, 0, 0, 0, len(det.Searches)
 	for _, s := range det.Searches {
 		if len(s.Alternatives) > 1 {
 			exprs += len(s.Alternatives)
