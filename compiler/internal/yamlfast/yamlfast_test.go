@@ -509,3 +509,21 @@ func TestSpacesEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestBorrowReleaseTwice checks that a second release does not hand the
+// same memory to two later readers.
+func TestBorrowReleaseTwice(t *testing.T) {
+	docs, release, ok := Borrow([]byte("a: [x, y]\nb: z\n"))
+	require.True(t, ok)
+	require.Len(t, docs, 1)
+	release()
+	release()
+	first, releaseFirst, ok := Borrow([]byte("c: 1\n"))
+	require.True(t, ok)
+	second, releaseSecond, ok := Borrow([]byte("d: 2\n"))
+	require.True(t, ok)
+	require.Equal(t, "c", first[0].Content[0].Content[0].Value)
+	require.Equal(t, "d", second[0].Content[0].Content[0].Value)
+	releaseFirst()
+	releaseSecond()
+}
