@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -86,7 +85,7 @@ func buildFile(in input, opts Options, lopts lower.Options) fileResult {
 	var res fileResult
 	if in.disk {
 		var err error
-		if in.data, err = os.ReadFile(in.name); err != nil {
+		if in.data, err = readFile(in.name); err != nil {
 			res.unreadable = true
 			res.ds.Add(source.Pos{File: in.name}, v.YAMLSyntax, "cannot read: %v", unwrapPathError(err))
 			return res
