@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -42,20 +43,53 @@ func (e *entry) failed(strict bool) bool {
 // results keep the inputs' order, so the output does not depend on the
 // scheduling.
 func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
-	lopts := lower.Options{}
-	if opts.Config != nil {
-		lopts.Placeholders = opts.Config.Placeholders
-	}
+	lopts := lowerOptions(opts)
 	files := make([]fileResult, len(inputs))
 	parallel(len(inputs), func(i int) {
 		files[i] = buildFile(inputs[i], opts, lopts)
 	})
+	return link(files, opts)
+}
+
+// buildStream reads and lowers the files whose paths arrive on paths, on up
+// to GOMAXPROCS goroutines, while the caller is still finding them, and
+// links them in path order.
+func buildStream(paths <-chan string, opts Options) (*Set, source.Diagnostics) {
+	lopts := lowerOptions(opts)
+	var mu sync.Mutex
+	var files []fileResult
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			var mine []fileResult
+			for p := range paths {
+				mine = append(mine, buildFile(input{name: p, disk: true}, opts, lopts))
+			}
+			mu.Lock()
+			files = append(files, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.SortFunc(files, func(a, b fileResult) int { return strings.Compare(a.name, b.name) })
+	return link(files, opts)
+}
+
+func lowerOptions(opts Options) lower.Options {
+	if opts.Config != nil {
+		return lower.Options{Placeholders: opts.Config.Placeholders}
+	}
+	return lower.Options{}
+}
+
+// link checks and links the documents of the files, in their order.
+func link(files []fileResult, opts Options) (*Set, source.Diagnostics) {
 	var ds source.Diagnostics
 	set := &Set{Rules: []*ir.Rule{}}
 	var entries []*entry
-	for i, f := range files {
+	for _, f := range files {
 		if !f.unreadable {
-			set.Files = append(set.Files, inputs[i].name)
+			set.Files = append(set.Files, f.name)
 		}
 		ds = append(ds, f.ds...)
 		entries = append(entries, f.entries...)
@@ -75,6 +109,7 @@ func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
 
 // fileResult is one input file read and lowered.
 type fileResult struct {
+	name       string
 	entries    []*entry
 	ds         source.Diagnostics
 	unreadable bool // not listed in Set.Files
@@ -82,7 +117,7 @@ type fileResult struct {
 
 // buildFile reads one file's documents and lowers each.
 func buildFile(in input, opts Options, lopts lower.Options) fileResult {
-	var res fileResult
+	res := fileResult{name: in.name}
 	if in.disk {
 		var err error
 		if in.data, err = readFile(in.name); err != nil {

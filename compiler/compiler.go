@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/sigforge/sigforge/compiler/config"
@@ -33,14 +32,29 @@ type Set struct {
 // Load reads rule files and folders (walked recursively for *.yml and
 // *.yaml files; dot files and dot folders are skipped).
 func Load(paths []string, opts Options) (*Set, source.Diagnostics) {
+	// Files are read and lowered while the folders are still being walked.
+	found := make(chan string, 64)
 	var ds source.Diagnostics
-	var files []string
+	go func() {
+		defer close(found)
+		ds = walk(paths, found)
+	}()
+	set, more := buildStream(found, opts)
+	ds = append(ds, more...) // walk has returned: found is closed
+	finish(&ds, opts)
+	return set, ds
+}
+
+// walk sends every rule file under paths to found, once each, and returns
+// the problems met.
+func walk(paths []string, found chan<- string) source.Diagnostics {
+	var ds source.Diagnostics
 	seen := map[string]bool{}
 	add := func(p string) {
 		p = filepath.Clean(p)
 		if !seen[p] {
 			seen[p] = true
-			files = append(files, p)
+			found <- p
 		}
 	}
 	for _, root := range paths {
@@ -73,15 +87,7 @@ func Load(paths []string, opts Options) (*Set, source.Diagnostics) {
 			ds.Add(source.Pos{File: root}, v.YAMLSyntax, "cannot read: %v", err)
 		}
 	}
-	slices.Sort(files)
-	inputs := make([]input, len(files))
-	for i, p := range files {
-		inputs[i] = input{name: p, disk: true}
-	}
-	set, more := build(inputs, opts)
-	ds = append(ds, more...)
-	finish(&ds, opts)
-	return set, ds
+	return ds
 }
 
 // Parse reads one rule file's bytes; name is the path used in positions.
