@@ -18,7 +18,7 @@ import (
 // The result has Kind String; adjacent literal text is one Part, and the
 // empty string is a single empty Literal (like ir.Str("")).
 func Parse(raw string) ir.Value {
-	if strings.IndexAny(raw, `\*?`) < 0 {
+	if !strings.ContainsAny(raw, `\*?`) {
 		return ir.Str(raw) // the common case: no wildcard, no escape
 	}
 	return parseInto(raw, make([]ir.Part, 0, maxParts(raw)))
@@ -234,7 +234,7 @@ func (p *Parser) parts(n int) []ir.Part {
 
 // Parse is Parse(raw).
 func (p *Parser) Parse(raw string) ir.Value {
-	if strings.IndexAny(raw, `\*?`) >= 0 {
+	if strings.ContainsAny(raw, `\*?`) {
 		return parseInto(raw, p.parts(maxParts(raw))[:0])
 	}
 	ps := p.parts(1)
@@ -257,7 +257,7 @@ func (p *Parser) Around(raw string, before, after bool) ir.Value {
 	// Room for a '*' on each side of the parts, which start at ps[1].
 	var ps []ir.Part
 	n := 1
-	if strings.IndexAny(raw, `\*?`) >= 0 {
+	if strings.ContainsAny(raw, `\*?`) {
 		ps = p.parts(maxParts(raw) + 2)
 		n = len(parseInto(raw, ps[1:1]).Parts)
 	} else {
