@@ -300,26 +300,13 @@ func and(pos source.Pos, args []ir.Expr) ir.Expr {
 	if len(args) == 1 {
 		return args[0]
 	}
-	n := 0
-	for _, a := range args {
-		if x, ok := a.(*ir.And); ok {
-			n += len(x.Args)
-		} else {
-			n++
+	return &ir.And{Pos: pos, Args: flatten(args, func(e ir.Expr) ([]ir.Expr, bool) {
+		x, ok := e.(*ir.And)
+		if !ok {
+			return nil, false
 		}
-	}
-	if n == len(args) {
-		return &ir.And{Pos: pos, Args: args}
-	}
-	out := &ir.And{Pos: pos, Args: make([]ir.Expr, 0, n)}
-	for _, a := range args {
-		if x, ok := a.(*ir.And); ok {
-			out.Args = append(out.Args, x.Args...)
-		} else {
-			out.Args = append(out.Args, a)
-		}
-	}
-	return out
+		return x.Args, true
+	})}
 }
 
 // or builds an Or, flattening nested Ors; one argument stands alone. args
@@ -328,23 +315,37 @@ func or(pos source.Pos, args []ir.Expr) ir.Expr {
 	if len(args) == 1 {
 		return args[0]
 	}
-	n := 0
+	return &ir.Or{Pos: pos, Args: flatten(args, func(e ir.Expr) ([]ir.Expr, bool) {
+		x, ok := e.(*ir.Or)
+		if !ok {
+			return nil, false
+		}
+		return x.Args, true
+	})}
+}
+
+// flatten splices the arguments of every nested node of the same kind
+// (inner reports them) into args; it returns args itself when none is
+// nested.
+func flatten(args []ir.Expr, inner func(ir.Expr) ([]ir.Expr, bool)) []ir.Expr {
+	n, nested := 0, false
 	for _, a := range args {
-		if x, ok := a.(*ir.Or); ok {
-			n += len(x.Args)
+		if x, ok := inner(a); ok {
+			n += len(x)
+			nested = true
 		} else {
 			n++
 		}
 	}
-	if n == len(args) {
-		return &ir.Or{Pos: pos, Args: args}
+	if !nested {
+		return args
 	}
-	out := &ir.Or{Pos: pos, Args: make([]ir.Expr, 0, n)}
+	out := make([]ir.Expr, 0, n)
 	for _, a := range args {
-		if x, ok := a.(*ir.Or); ok {
-			out.Args = append(out.Args, x.Args...)
+		if x, ok := inner(a); ok {
+			out = append(out, x...)
 		} else {
-			out.Args = append(out.Args, a)
+			out = append(out, a)
 		}
 	}
 	return out
