@@ -353,6 +353,9 @@ func fold(x string, cased bool) string {
 
 // valuePred is the predicate one value puts on a field's text.
 func (c *compiler) valuePred(m *ir.Match, v ir.Value) (func(string) string, error) {
+	if v.Kind == ir.KindString && strings.IndexByte(v.Text(), 0) >= 0 {
+		return nil, refuse(m, "NUL character in a value", "SQL engines end a string literal at a NUL character (DuckDB: unterminated quoted string)")
+	}
 	switch m.Op {
 	case ir.OpEqual:
 		switch v.Kind {

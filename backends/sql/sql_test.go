@@ -106,6 +106,24 @@ func TestUnsupportedPosition(t *testing.T) {
 	}
 }
 
+// TestNULIsRefused: a NUL character would end the SQL string literal
+// (found by FuzzMatchAgreesWithEvaluator on DuckDB).
+func TestNULIsRefused(t *testing.T) {
+	for _, m := range []*ir.Match{
+		{Field: "eventName", Values: []ir.Value{ir.Str("a\x00b")}},
+		{Field: "eventName", Values: []ir.Value{ir.Pattern("a\x00*")}},
+		{Field: "eventName", Op: ir.OpRegex, Values: []ir.Value{ir.Str("^a\x00")}},
+	} {
+		r := &ir.Rule{Title: "T", Logsource: ir.Logsource{Product: "aws", Service: "cloudtrail"}, Detection: m}
+		for _, b := range []*Backend{New(NameAthena, Athena{}), New(NameDuckDB, DuckDB{}), New(NameCloudTrailLake, CloudTrailLake{})} {
+			_, err := b.Compile(r)
+			var u *backends.Unsupported
+			require.True(t, errors.As(err, &u), "%s: %v", b.Name(), err)
+			assert.Equal(t, "NUL character in a value", u.Construct)
+		}
+	}
+}
+
 // TestTimeFilter: --since/--until become partition and eventtime bounds.
 func TestTimeFilter(t *testing.T) {
 	r := &ir.Rule{Title: "T", Detection: &ir.Match{Field: "eventName", Values: []ir.Value{ir.Str("StopDBInstance")}}}
