@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,6 +146,32 @@ func TestLoadPaths(t *testing.T) {
 		require.Equal(t, r.File, r.Pos.File)
 	}
 	require.Equal(t, []string{"one", "two"}, titles)
+}
+
+// TestLoadOrderIsPathOrder: files are read on several goroutines while the
+// walk goes on, yet rules come out in path order (byte order of the whole
+// path, not the walk's folder-by-folder order) and the same on every run.
+func TestLoadOrderIsPathOrder(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for i, rel := range []string{"a/z.yml", "a-c/x.yml", "a/b/y.yml", "a0.yml", "m.yml", "a/b.yml"} {
+		p := filepath.Join(dir, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		doc := fmt.Sprintf("title: r%d\nlogsource: {product: x}\ndetection: {s: {a: %d}, condition: s}\n", i, i)
+		require.NoError(t, os.WriteFile(p, []byte(doc+"---\n"+strings.Replace(doc, "title: r", "title: second r", 1)), 0o644))
+		want = append(want, p)
+	}
+	slices.Sort(want)
+	for range 20 {
+		set, ds := compiler.Load([]string{dir}, compiler.Options{})
+		require.Empty(t, ds)
+		require.Equal(t, want, set.Files)
+		require.Len(t, set.Rules, 2*len(want))
+		for i, r := range set.Rules {
+			require.Equal(t, want[i/2], r.File)
+			require.Equal(t, i%2 == 1, strings.HasPrefix(r.Title, "second "), r.Title)
+		}
+	}
 }
 
 func TestParse(t *testing.T) {
