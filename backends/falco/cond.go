@@ -25,26 +25,20 @@ func (cOr) isCond()   {}
 func (cNot) isCond()  {}
 func (cAtom) isCond() {}
 
-func and(cs ...cond) cond {
-	var out cAnd
-	for _, c := range cs {
-		if a, ok := c.(cAnd); ok {
-			out = append(out, a...)
-		} else {
-			out = append(out, c)
-		}
-	}
-	if len(out) == 1 {
-		return out[0]
-	}
-	return out
-}
+func and(cs ...cond) cond { return flatten[cAnd](cs) }
 
-func or(cs ...cond) cond {
-	var out cOr
+func or(cs ...cond) cond { return flatten[cOr](cs) }
+
+// flatten joins cs into one list of kind T, splicing in the elements of
+// those that already are one; a single element stands alone.
+func flatten[T interface {
+	~[]cond
+	cond
+}](cs []cond) cond {
+	var out T
 	for _, c := range cs {
-		if o, ok := c.(cOr); ok {
-			out = append(out, o...)
+		if x, ok := c.(T); ok {
+			out = append(out, x...)
 		} else {
 			out = append(out, c)
 		}
