@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/sigforge/sigforge/compiler/ir"
 	"github.com/sigforge/sigforge/compiler/lower"
@@ -14,13 +13,6 @@ import (
 	"github.com/sigforge/sigforge/compiler/source"
 	v "github.com/sigforge/sigforge/compiler/validate"
 )
-
-// input is one rule file: its bytes, or (disk) a path buildFile reads.
-type input struct {
-	name string
-	data []byte
-	disk bool
-}
 
 // entry is one document of the loaded set on its way to the intermediate
 // form.
@@ -38,22 +30,10 @@ func (e *entry) failed(strict bool) bool {
 	return e.ds.HasErrors()
 }
 
-// build reads, lowers and links the documents of every input. Files are
-// read and lowered in parallel (they share nothing until linking); the
-// results keep the inputs' order, so the output does not depend on the
-// scheduling.
-func build(inputs []input, opts Options) (*Set, source.Diagnostics) {
-	lopts := lowerOptions(opts)
-	files := make([]fileResult, len(inputs))
-	parallel(len(inputs), func(i int) {
-		files[i] = buildFile(inputs[i], opts, lopts)
-	})
-	return link(files, opts)
-}
-
 // buildStream reads and lowers the files whose paths arrive on paths, on up
-// to GOMAXPROCS goroutines, while the caller is still finding them, and
-// links them in path order.
+// to GOMAXPROCS goroutines (files share nothing until linking), while the
+// caller is still finding them, and links them in path order, so the
+// output does not depend on the scheduling.
 func buildStream(paths <-chan string, opts Options) (*Set, source.Diagnostics) {
 	lopts := lowerOptions(opts)
 	var mu sync.Mutex
@@ -63,7 +43,7 @@ func buildStream(paths <-chan string, opts Options) (*Set, source.Diagnostics) {
 		wg.Go(func() {
 			var mine []fileResult
 			for p := range paths {
-				mine = append(mine, buildFile(input{name: p, disk: true}, opts, lopts))
+				mine = append(mine, buildPath(p, opts, lopts))
 			}
 			mu.Lock()
 			files = append(files, mine...)
@@ -115,21 +95,25 @@ type fileResult struct {
 	unreadable bool // not listed in Set.Files
 }
 
-// buildFile reads one file's documents and lowers each.
-func buildFile(in input, opts Options, lopts lower.Options) fileResult {
-	res := fileResult{name: in.name}
-	if in.disk {
-		var err error
-		if in.data, err = readFile(in.name); err != nil {
-			res.unreadable = true
-			res.ds.Add(source.Pos{File: in.name}, v.YAMLSyntax, "cannot read: %v", unwrapPathError(err))
-			return res
-		}
+// buildPath reads the file at path and builds it; an unreadable file is a
+// problem, and not listed in Set.Files.
+func buildPath(path string, opts Options, lopts lower.Options) fileResult {
+	data, err := readFile(path)
+	if err != nil {
+		res := fileResult{name: path, unreadable: true}
+		res.ds.Add(source.Pos{File: path}, v.YAMLSyntax, "cannot read: %v", unwrapPathError(err))
+		return res
 	}
-	docs, fileDS := sigma.Read(in.name, in.data)
+	return buildFile(path, data, opts, lopts)
+}
+
+// buildFile reads one file's documents and lowers each.
+func buildFile(name string, data []byte, opts Options, lopts lower.Options) fileResult {
+	res := fileResult{name: name}
+	docs, fileDS := sigma.Read(name, data)
 	res.ds = append(res.ds, fileDS...)
 	if len(docs) == 0 && len(fileDS) == 0 {
-		res.ds.Warn(source.Pos{File: in.name, Line: 1, Col: 1}, v.MissingField, "the file holds no rule")
+		res.ds.Warn(source.Pos{File: name, Line: 1, Col: 1}, v.MissingField, "the file holds no rule")
 	}
 	for _, d := range docs {
 		e := &entry{doc: d, ds: d.Problems}
@@ -153,32 +137,6 @@ func buildFile(in input, opts Options, lopts lower.Options) fileResult {
 		res.entries = append(res.entries, e)
 	}
 	return res
-}
-
-// parallel calls do(i) for every i in [0, n) on up to GOMAXPROCS
-// goroutines and returns when all calls have returned.
-func parallel(n int, do func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			do(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				do(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // linker checks and links documents across the loaded set.

@@ -92,7 +92,7 @@ func walk(paths []string, found chan<- string) source.Diagnostics {
 
 // Parse reads one rule file's bytes; name is the path used in positions.
 func Parse(name string, data []byte, opts Options) (*Set, source.Diagnostics) {
-	set, ds := build([]input{{name: name, data: data}}, opts)
+	set, ds := link([]fileResult{buildFile(name, data, opts, lowerOptions(opts))}, opts)
 	finish(&ds, opts)
 	return set, ds
 }
