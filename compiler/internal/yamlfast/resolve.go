@@ -94,22 +94,15 @@ func numberTag(s string) string {
 			return floatTag
 		}
 	}
-	if digits, ok := strings.CutPrefix(plain, "0b"); ok {
-		if parsesAsInt(digits, 2) {
-			return intTag
-		}
-	} else if digits, ok := strings.CutPrefix(plain, "-0b"); ok {
-		if _, err := strconv.ParseInt("-"+digits, 2, 64); err == nil {
-			return intTag
-		}
-	}
-	if digits, ok := strings.CutPrefix(plain, "0o"); ok {
-		if parsesAsInt(digits, 8) {
-			return intTag
-		}
-	} else if digits, ok := strings.CutPrefix(plain, "-0o"); ok {
-		if _, err := strconv.ParseInt("-"+digits, 8, 64); err == nil {
-			return intTag
+	for _, r := range radixPrefixes {
+		if digits, ok := strings.CutPrefix(plain, r.prefix); ok {
+			if parsesAsInt(digits, r.base) {
+				return intTag
+			}
+		} else if digits, ok := strings.CutPrefix(plain, r.negPrefix); ok {
+			if _, err := strconv.ParseInt("-"+digits, r.base, 64); err == nil {
+				return intTag
+			}
 		}
 	}
 	return strTag
@@ -265,3 +258,10 @@ func isDate(s string) (ok, decided bool) {
 	}
 	return day <= days, true
 }
+
+// radixPrefixes are the binary and 0o octal forms numberTag tries last,
+// each also after a minus sign.
+var radixPrefixes = [...]struct {
+	prefix, negPrefix string
+	base              int
+}{{"0b", "-0b", 2}, {"0o", "-0o", 8}}
